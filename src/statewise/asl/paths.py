@@ -132,6 +132,7 @@ class Path:
     variable: str | None
     steps: tuple[Step, ...] | None
     _query: Any = field(default=None, repr=False, compare=False)
+    _walk: Any = field(default=None, repr=False, compare=False)
 
     @property
     def definite(self) -> bool:
@@ -156,20 +157,32 @@ class Path:
         Raises:
             PathNotFound: a definite path that does not exist in the value.
         """
-        value = self.base(scope)
-        steps = self.steps
-        if steps is None:
-            return self._query.findall(value)
+        root = self.root
+        if root is Root.INPUT:
+            value = scope.input
+        elif root is Root.CONTEXT:
+            value = scope.context
+        else:
+            value = self.base(scope)
+        if self.steps is None:
+            # python-jsonpath would parse a str as JSON text; a JSON string has no members.
+            return self._query.findall(value) if isinstance(value, dict | list) else []
+        try:
+            return self._walk(value)
+        except (KeyError, IndexError, TypeError):
+            raise PathNotFound(self.text, self._missing(value)) from None
+
+    def _missing(self, value: JSON) -> str:
+        """Jayway-style text of the first step that cannot be followed."""
+        steps = self.steps or ()
         for i, step in enumerate(steps):
-            if type(step) is str:
-                if type(value) is dict and step in value:
-                    value = value[step]
-                    continue
-            elif type(value) is list and step < len(value):  # type: ignore[operator]
-                value = value[step]  # type: ignore[index]
-                continue
-            raise PathNotFound(self.text, _bracket(steps[: i + 1]))
-        return value
+            if isinstance(step, str) and type(value) is dict and step in value:
+                value = value[step]
+            elif isinstance(step, int) and type(value) is list and step < len(value):
+                value = value[step]
+            else:
+                return _bracket(steps[: i + 1])
+        return _bracket(steps)  # pragma: no cover - only called when a step failed
 
     def exists(self, scope: Scope) -> bool:
         """Whether the path selects something (Choice ``IsPresent``)."""
@@ -178,6 +191,37 @@ class Path:
         except PathNotFound:
             return False
         return self.steps is not None or bool(found)
+
+
+def _walker(steps: tuple[Step, ...]) -> Any:
+    """A function following ``steps``; it raises KeyError/IndexError/TypeError when it cannot.
+
+    Type checks keep JSON semantics exact: a string key never indexes a list and an
+    integer never indexes an object or a string.
+    """
+
+    def walk(value: Any) -> Any:
+        for step in steps:
+            if isinstance(step, str):
+                if type(value) is not dict:
+                    raise TypeError
+                value = value[step]
+            else:
+                if type(value) is not list:
+                    raise TypeError
+                value = value[step]
+        return value
+
+    if len(steps) == 1 and type(steps[0]) is str:
+        key = steps[0]
+
+        def member(value: Any) -> Any:
+            if type(value) is not dict:
+                raise TypeError
+            return value[key]
+
+        return member
+    return walk
 
 
 def compile_path(text: str) -> Path:
@@ -191,7 +235,7 @@ def compile_path(text: str) -> Path:
     root, variable, pos = _split_root(text)
     steps = _parse_steps(text, pos)
     if steps is not None:
-        return Path(text=text, root=root, variable=variable, steps=steps)
+        return Path(text=text, root=root, variable=variable, steps=steps, _walk=_walker(steps))
     rest = text[pos:]
     if root is Root.CONTEXT and rest.startswith("$"):
         raise PathSyntaxError(f"invalid JSONPath: {text}")

@@ -1,0 +1,270 @@
+"""A running execution in memory: its frames, its events, and how decisions move it on.
+
+A :class:`Run` is loaded (or created) when the scheduler has work for the execution, is
+stepped by ``steps``, and at the end of the tick writes what changed into the tick's batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from statewise.asl.model import AnyState, Branch, MapState, ParallelState, StateMachine
+from statewise.asl.timestamps import format_timestamp
+from statewise.engine import history
+from statewise.engine.frames import Frame, FrameStatus
+from statewise.engine.tick import Tick
+from statewise.store.base import EventRecord, ExecutionRecord, ExecutionStatus, WorkRecord
+from statewise.types import JSON
+
+logger = logging.getLogger(__name__)
+
+# Every kind of work item a frame can have; at most one of each per attempt.
+WORK_KINDS = ("step", "timer", "task", "timeout", "heartbeat")
+
+
+class HistoryLimitReached(Exception):
+    """The next event would pass the 25,000-event cap; the execution fails (HIST-7)."""
+
+
+class Closed(Exception):
+    """The execution closed while stepping; nothing more happens to it in this tick."""
+
+
+@dataclass(slots=True)
+class Compiled:
+    """A machine with every state reachable by name, and each nested scope by state."""
+
+    machine: StateMachine
+    states: dict[str, AnyState]
+    scopes: dict[str, tuple[Branch, ...]]
+
+    @classmethod
+    def of(cls, machine: StateMachine) -> Compiled:
+        states: dict[str, AnyState] = {}
+        scopes: dict[str, tuple[Branch, ...]] = {}
+
+        def visit(table: dict[str, AnyState]) -> None:
+            for name, state in table.items():
+                states[name] = state
+                if isinstance(state, ParallelState):
+                    scopes[name] = state.branches
+                elif isinstance(state, MapState):
+                    scopes[name] = (state.processor,)
+                for branch in scopes.get(name, ()):
+                    visit(branch.states)
+
+        visit(machine.states)
+        return cls(machine, states, scopes)
+
+
+def _text(value: JSON) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(slots=True)
+class Run:
+    """One execution being stepped in this node.
+
+    Attributes:
+        record: the execution row as it will be written.
+        compiled: its state machine.
+        frames: the live frames by id.
+        tick: the tick whose batch collects this run's changes.
+    """
+
+    record: ExecutionRecord
+    compiled: Compiled
+    frames: dict[int, Frame]
+    tick: Tick
+    express: bool = False
+    execution_input: JSON = None
+    dirty: set[int] = field(default_factory=set)
+    removed: set[int] = field(default_factory=set)
+    runnable: list[int] = field(default_factory=list)
+    changed: bool = False
+    _context: dict[str, Any] | None = None
+
+    # --- identity and bookkeeping -------------------------------------------------------
+
+    @property
+    def arn(self) -> str:
+        return self.record.arn
+
+    @property
+    def closed(self) -> bool:
+        return self.record.status is not ExecutionStatus.RUNNING
+
+    def new_frame_id(self) -> int:
+        """A frame id never used before in this execution."""
+        root = self.frames[0]
+        root.last_frame_id += 1
+        self.touch(root)
+        return root.last_frame_id
+
+    def touch(self, frame: Frame) -> None:
+        """Mark a frame to be written at the end of the tick."""
+        self.dirty.add(frame.id)
+
+    def remove(self, frame: Frame) -> None:
+        """Forget a frame (and its descendants) and every work item of theirs."""
+        for child in [f for f in self.frames.values() if f.parent_id == frame.id]:
+            self.remove(child)
+        for kind in WORK_KINDS:
+            self.unschedule(frame, kind)
+        self.frames.pop(frame.id, None)
+        self.dirty.discard(frame.id)
+        self.removed.add(frame.id)
+
+    # --- work items ----------------------------------------------------------------------
+
+    def work_id(self, frame: Frame, kind: str) -> str:
+        return f"{self.arn}#{frame.id}#{kind}#{frame.attempt}"
+
+    def schedule(
+        self,
+        frame: Frame,
+        kind: str,
+        due_at: float,
+        payload: JSON = None,
+        *,
+        leased: bool = False,
+    ) -> WorkRecord:
+        """Add a work item for ``frame``; ``leased`` items start out claimed by this node."""
+        work_id = self.work_id(frame, kind)
+        return self.tick.add_work(
+            WorkRecord(
+                id=work_id,
+                execution_arn=self.arn,
+                frame_id=frame.id,
+                kind=kind,
+                due_at=due_at,
+                payload="{}" if payload is None else _text(payload),
+                lease_owner=self.tick.owner if leased else None,
+                lease_until=self.tick.now + self.tick.lease_seconds if leased else None,
+            )
+        )
+
+    def unschedule(self, frame: Frame, kind: str) -> None:
+        self.tick.delete_work(self.work_id(frame, kind))
+
+    def make_ready(self, frame: Frame) -> None:
+        """Queue the frame's current state for evaluation, durably."""
+        frame.status = FrameStatus.READY
+        self.touch(frame)
+        self.schedule(frame, "step", self.tick.now)
+        self.runnable.append(frame.id)
+
+    # --- history -------------------------------------------------------------------------
+
+    def emit(
+        self,
+        frame: Frame | None,
+        event_type: str,
+        details: dict[str, Any] | None = None,
+        *,
+        previous: int | None = None,
+        closing: bool = False,
+    ) -> int:
+        """Append an event; ``previous`` defaults to the frame's last event (HIST-2)."""
+        event_id = self.record.last_event_id + 1
+        if not closing and event_id >= history.MAX_EVENTS:
+            raise HistoryLimitReached
+        prev = previous if previous is not None else (frame.last_event if frame else 0)
+        self.tick.batch.events.append(
+            EventRecord(
+                execution_arn=self.arn,
+                id=event_id,
+                type=event_type,
+                timestamp=self.tick.now,
+                previous_event_id=prev,
+                details=None if details is None else _text(details),
+            )
+        )
+        self.record = dataclasses.replace(self.record, last_event_id=event_id)
+        self.changed = True
+        if frame is not None:
+            frame.last_event = event_id
+            self.touch(frame)
+        return event_id
+
+    # --- context object ------------------------------------------------------------------
+
+    def context(self, frame: Frame, state: AnyState, *, task: bool = False) -> dict[str, Any]:
+        """The context object ``$$`` for a state (CTX-1..CTX-4)."""
+        if self._context is None:
+            record = self.record
+            self._context = {
+                "Execution": {
+                    "Id": record.arn,
+                    "Input": self.execution_input,
+                    "Name": record.name,
+                    "RoleArn": record.role_arn,
+                    "StartTime": format_timestamp_epoch(record.start_date),
+                    "RedriveCount": 0,
+                },
+                "StateMachine": {
+                    "Id": record.state_machine_arn,
+                    "Name": record.state_machine_arn.rsplit(":", 1)[-1],
+                },
+            }
+        state_context: dict[str, Any] = {
+            "EnteredTime": format_timestamp_epoch(frame.entered_time),
+            "Name": state.name,
+        }
+        if task:
+            state_context["RetryCount"] = frame.retry_count
+        return {**self._context, "State": state_context}
+
+    # --- closing -------------------------------------------------------------------------
+
+    def close(
+        self,
+        status: ExecutionStatus,
+        *,
+        output: JSON = None,
+        error: str | None = None,
+        cause: str | None = None,
+    ) -> None:
+        """Finish the execution: its row gets the result, its frames and work go away."""
+        self.record = dataclasses.replace(
+            self.record,
+            status=status,
+            stop_date=self.tick.now,
+            output=None if status is not ExecutionStatus.SUCCEEDED else _text(output),
+            error=error,
+            cause=cause,
+        )
+        self.changed = True
+        for frame in list(self.frames.values()):
+            self.removed.add(frame.id)
+        self.frames.clear()
+        self.dirty.clear()
+        self.runnable.clear()
+        self.tick.drop_execution(self.arn)
+        self.tick.closed.append(self.record)
+
+    def flush(self) -> None:
+        """Write this run's changes into the tick's batch."""
+        batch = self.tick.batch
+        if self.closed:
+            batch.closed_executions.append(self.arn)
+        else:
+            batch.frames.extend(self.frames[i].to_record(self.arn) for i in sorted(self.dirty))
+            batch.deleted_frames.extend((self.arn, i) for i in sorted(self.removed))
+        if self.changed:
+            batch.executions.append(self.record)
+        self.dirty.clear()
+        self.removed.clear()
+        self.changed = False
+
+
+def format_timestamp_epoch(seconds: float) -> str:
+    """Epoch seconds as the context object's ISO-8601 text with milliseconds."""
+    from datetime import UTC, datetime
+
+    return format_timestamp(datetime.fromtimestamp(seconds, tz=UTC))

@@ -1,0 +1,531 @@
+"""State transitions: apply the ASL core's decisions to a run, with AWS's history events.
+
+Every function here only changes the in-memory :class:`Run` and its tick; the scheduler
+commits the tick as one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from statewise.asl import evaluate
+from statewise.asl.decisions import (
+    Advance,
+    Caught,
+    Decision,
+    Fail,
+    Invoke,
+    Retry,
+    RunBranches,
+    RunIterations,
+    Wait,
+)
+from statewise.asl.entropy import Entropy
+from statewise.asl.errors import Failure, FailureError, StatesError
+from statewise.asl.limits import MAX_PAYLOAD_BYTES, encode_output
+from statewise.asl.model import (
+    AnyState,
+    MapState,
+    ParallelState,
+    StateType,
+    TaskState,
+)
+from statewise.engine import history
+from statewise.engine.frames import Frame, FrameStatus
+from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRequest
+from statewise.engine.resources import ResourceKind, parse_resource
+from statewise.engine.run import Closed, Run
+from statewise.engine.tick import Dispatch
+from statewise.store.base import ExecutionStatus, WorkRecord
+from statewise.types import JSON
+
+# Transitions one execution may make in one tick before yielding to the others.
+TRANSITION_BUDGET = 200
+
+
+def _text(value: JSON) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _state(run: Run, frame: Frame) -> AnyState:
+    return run.compiled.states[frame.state]
+
+
+def _env(run: Run, frame: Frame, state: AnyState, entropy: Entropy) -> evaluate.Env:
+    return evaluate.Env(
+        context=run.context(frame, state, task=isinstance(state, TaskState)),
+        entropy=entropy,
+        entered_event_id=frame.entered_event,
+    )
+
+
+def step_runnable(run: Run, entropy: Entropy) -> int:
+    """Evaluate the run's ready frames until none is left or the budget is spent.
+
+    Returns the transitions made. Frames left ready keep their step work item, so the
+    next tick (here or on another node) picks them up.
+    """
+    transitions = 0
+    while run.runnable and transitions < TRANSITION_BUDGET and not run.closed:
+        frame_id = run.runnable.pop(0)
+        frame = run.frames.get(frame_id)
+        if frame is None or frame.status is not FrameStatus.READY:
+            continue
+        run.unschedule(frame, "step")
+        try:
+            transitions += _drive(run, frame, entropy, TRANSITION_BUDGET - transitions)
+        except Closed:
+            break
+    return transitions
+
+
+def _drive(run: Run, frame: Frame, entropy: Entropy, budget: int) -> int:
+    """Evaluate a ready frame's state, following Advance decisions within ``budget``."""
+    made = 0
+    while True:
+        state = _state(run, frame)
+        decision = evaluate.enter(
+            state, frame.input, _env(run, frame, state, entropy), tuple(frame.counts)
+        )
+        made += 1
+        following = apply(run, frame, state, decision, entropy)
+        if following is None:
+            return made
+        if made >= budget:
+            run.make_ready(frame)
+            return made
+
+
+def enter(run: Run, frame: Frame, name: str, value: JSON, previous: int | None = None) -> None:
+    """Enter state ``name`` with ``value``: the ``...StateEntered`` event, counts reset."""
+    state = run.compiled.states[name]
+    frame.state = name
+    frame.input = value
+    frame.counts = []
+    frame.retry_count = 0
+    frame.entered_time = run.tick.now
+    event_type, details = history.entered(state.type, name, _text(value))
+    frame.entered_event = run.emit(frame, event_type, details, previous=previous)
+    frame.status = FrameStatus.READY
+    run.touch(frame)
+
+
+def _exit(run: Run, frame: Frame, state: AnyState, output: JSON) -> None:
+    event_type, details = history.exited(state.type, state.name, _text(output))
+    run.emit(frame, event_type, details)
+
+
+def apply(
+    run: Run, frame: Frame, state: AnyState, decision: Decision, entropy: Entropy
+) -> str | None:
+    """Carry out one decision. Returns the next state's name when the frame moved on and
+    should be evaluated straight away, else None (it waits, finished or failed)."""
+    match decision:
+        case Advance(output=output, next=nxt):
+            try:
+                encode_output(state.name, output)
+            except FailureError as exc:
+                fail_frame(run, frame, exc.failure, entropy)
+                return None
+            if state.type is not StateType.FAIL:
+                _exit(run, frame, state, output)
+            if nxt is None:
+                finish_frame(run, frame, output, entropy)
+                return None
+            enter(run, frame, nxt, output)
+            return nxt
+        case Caught(output=output, next=nxt):
+            _exit(run, frame, state, output)
+            enter(run, frame, nxt, output)
+            return nxt
+        case Fail(failure=failure):
+            # ASL-FAIL-3: a failing state has no exit event; its scope fails directly.
+            fail_frame(run, frame, failure, entropy)
+            return None
+        case Invoke():
+            assert isinstance(state, TaskState)
+            _schedule_task(run, frame, state, decision)
+            return None
+        case Wait(output=output, next=nxt, seconds=seconds, timestamp=timestamp):
+            due = _due(frame, seconds, timestamp)
+            if due <= run.tick.now:
+                return apply(run, frame, state, Advance(output, nxt), entropy)
+            frame.status = FrameStatus.WAIT
+            frame.wait_next, frame.wait_output = nxt, output
+            frame.attempt += 1
+            run.touch(frame)
+            run.schedule(frame, "timer", due)
+            return None
+        case Retry(delay_seconds=delay, counts=counts):
+            frame.counts = list(counts)
+            frame.retry_count += 1
+            frame.status = FrameStatus.RETRY
+            frame.attempt += 1
+            run.touch(frame)
+            run.schedule(frame, "timer", run.tick.now + delay)
+            return None
+        case RunBranches(input=branch_input):
+            assert isinstance(state, ParallelState)
+            started = run.emit(frame, "ParallelStateStarted")
+            _fan_out(run, frame, [(b.start_at, branch_input) for b in state.branches], 0, started)
+            return None
+        case RunIterations(inputs=inputs, max_concurrency=limit):
+            assert isinstance(state, MapState)
+            started = run.emit(frame, "MapStateStarted", {"length": len(inputs)})
+            if not inputs:
+                _join(run, frame, entropy)
+                return None
+            start = state.processor.start_at
+            _fan_out(run, frame, [(start, item) for item in inputs], limit, started)
+            return None
+    raise AssertionError(f"unknown decision {decision!r}")  # pragma: no cover
+
+
+def _due(frame: Frame, seconds: int | None, timestamp: datetime | None) -> float:
+    if seconds is not None:
+        return frame.entered_time + seconds
+    assert timestamp is not None
+    return timestamp.timestamp()
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+
+def _schedule_task(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
+    resource = parse_resource(state.resource)
+    frame.attempt += 1
+    frame.status = FrameStatus.TASK
+    run.touch(frame)
+    if resource.kind is ResourceKind.LAMBDA:
+        details: dict[str, Any] = {"resource": state.resource, "input": _text(invoke.payload)}
+        if invoke.timeout_set:
+            details["timeoutInSeconds"] = invoke.timeout_seconds
+        run.emit(frame, "LambdaFunctionScheduled", details)
+        run.emit(frame, "LambdaFunctionStarted")
+    else:
+        details = {
+            "resourceType": resource.resource_type,
+            "resource": resource.resource,
+            "region": run.record.arn.split(":")[3],
+            "parameters": _text(invoke.payload),
+        }
+        if invoke.timeout_set:
+            details["timeoutInSeconds"] = invoke.timeout_seconds
+        if invoke.heartbeat_seconds is not None:
+            details["heartbeatInSeconds"] = invoke.heartbeat_seconds
+        run.emit(frame, "TaskScheduled", details)
+        run.emit(
+            frame,
+            "TaskStarted",
+            {"resourceType": resource.resource_type, "resource": resource.resource},
+        )
+    now = run.tick.now
+    work = run.schedule(
+        frame,
+        "task",
+        now,
+        {
+            "payload": invoke.payload,
+            "timeout": invoke.timeout_seconds,
+            "credentials": invoke.credentials,
+        },
+        leased=True,
+    )
+    if invoke.timeout_set:
+        run.schedule(frame, "timeout", now + invoke.timeout_seconds)
+    if invoke.heartbeat_seconds is not None:
+        run.schedule(frame, "heartbeat", now + invoke.heartbeat_seconds)
+    run.tick.dispatches.append(
+        Dispatch(work, frame.id, frame.attempt, _request(run, frame, state, work.payload))
+    )
+
+
+def _request(run: Run, frame: Frame, state: TaskState, payload_text: str) -> TaskRequest:
+    stored = orjson.loads(payload_text)
+    return TaskRequest(
+        execution_arn=run.arn,
+        state_name=state.name,
+        resource=state.resource,
+        payload=stored["payload"],
+        timeout_seconds=stored["timeout"],
+        context=run.context(frame, state, task=True),
+        credentials=stored.get("credentials"),
+    )
+
+
+def redispatch(run: Run, frame: Frame, work: WorkRecord) -> Dispatch | None:
+    """The dispatch for a claimed task item whose earlier run was lost."""
+    state = _state(run, frame)
+    if frame.status is not FrameStatus.TASK or not isinstance(state, TaskState):
+        return None
+    return Dispatch(work, frame.id, frame.attempt, _request(run, frame, state, work.payload))
+
+
+def task_outcome(
+    run: Run, frame: Frame, attempt: int, outcome: TaskOutcome, entropy: Entropy
+) -> bool:
+    """Apply a task attempt's outcome; False when it is stale (the attempt is over)."""
+    if frame.status is not FrameStatus.TASK or frame.attempt != attempt:
+        return False
+    state = _state(run, frame)
+    assert isinstance(state, TaskState)
+    for kind in ("task", "timeout", "heartbeat"):
+        run.unschedule(frame, kind)
+    resource = parse_resource(state.resource)
+    legacy = resource.kind is ResourceKind.LAMBDA
+    prefix = "LambdaFunction" if legacy else "Task"
+    base: dict[str, Any] = (
+        {} if legacy else {"resourceType": resource.resource_type, "resource": resource.resource}
+    )
+    env = _env(run, frame, state, entropy)
+    if isinstance(outcome, TaskFailed):
+        failure = Failure(outcome.error, outcome.cause)
+        run.emit(
+            frame,
+            f"{prefix}Failed",
+            {**base, **history.error_details(failure.error, failure.cause)},
+        )
+        decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
+    else:
+        output_text = _text(outcome.output)
+        if len(output_text.encode()) > MAX_PAYLOAD_BYTES:
+            # ERR-6: an oversized task result is a catchable task failure on AWS.
+            failure = Failure(
+                StatesError.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{state.name}' returned a result with a size exceeding the "
+                "maximum number of bytes service limit.",
+            )
+            run.emit(
+                frame,
+                f"{prefix}Failed",
+                {**base, **history.error_details(failure.error, failure.cause)},
+            )
+            decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
+        else:
+            run.emit(frame, f"{prefix}Succeeded", history.output_details(output_text, **base))
+            decision = evaluate.complete(
+                state, frame.input, outcome.output, env, tuple(frame.counts)
+            )
+    _continue(run, frame, state, decision, entropy)
+    return True
+
+
+def task_timed_out(run: Run, frame: Frame, attempt: int, heartbeat: bool, entropy: Entropy) -> None:
+    """A task's TimeoutSeconds or HeartbeatSeconds passed (ASL-TASK-2, ASL-TASK-3)."""
+    if frame.status is not FrameStatus.TASK or frame.attempt != attempt:
+        return
+    state = _state(run, frame)
+    assert isinstance(state, TaskState)
+    for kind in ("task", "timeout", "heartbeat"):
+        run.unschedule(frame, kind)
+    resource = parse_resource(state.resource)
+    legacy = resource.kind is ResourceKind.LAMBDA
+    base: dict[str, Any] = (
+        {} if legacy else {"resourceType": resource.resource_type, "resource": resource.resource}
+    )
+    # History names a heartbeat timeout States.Timeout too; Retry/Catch may still match it as
+    # States.HeartbeatTimeout (ASL-TASK-3).
+    run.emit(
+        frame,
+        "LambdaFunctionTimedOut" if legacy else "TaskTimedOut",
+        {**base, "error": StatesError.TIMEOUT.value},
+    )
+    failure = Failure(StatesError.HEARTBEAT_TIMEOUT if heartbeat else StatesError.TIMEOUT)
+    env = _env(run, frame, state, entropy)
+    decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
+    _continue(run, frame, state, decision, entropy)
+
+
+def _continue(
+    run: Run, frame: Frame, state: AnyState, decision: Decision, entropy: Entropy
+) -> None:
+    """Apply a decision and, when the frame moved to another state, queue it to run."""
+    following = apply(run, frame, state, decision, entropy)
+    if following is not None and not run.closed and frame.id in run.frames:
+        run.make_ready(frame)
+
+
+def timer_fired(run: Run, frame: Frame, attempt: int, entropy: Entropy) -> None:
+    """A Wait's or a retry backoff's due time came."""
+    if frame.attempt != attempt:
+        return
+    state = _state(run, frame)
+    if frame.status is FrameStatus.WAIT:
+        output, nxt = frame.wait_output, frame.wait_next
+        frame.wait_output, frame.wait_next = None, None
+        _continue(run, frame, state, Advance(output, nxt), entropy)
+    elif frame.status is FrameStatus.RETRY:
+        run.make_ready(frame)
+
+
+# --- Parallel and Map -------------------------------------------------------------------
+
+
+def _fan_out(
+    run: Run, frame: Frame, scopes: list[tuple[str, JSON]], limit: int, started_event: int
+) -> None:
+    """Create one child frame per branch or item; start at most ``limit`` (0: all)."""
+    frame.status = FrameStatus.CHILDREN
+    frame.attempt += 1
+    frame.total, frame.started, frame.done = len(scopes), 0, 0
+    frame.limit = limit or len(scopes)
+    run.touch(frame)
+    for index, (start, value) in enumerate(scopes):
+        child = Frame(
+            id=run.new_frame_id(),
+            parent_id=frame.id,
+            index=index,
+            state=start,
+            input=value,
+            status=FrameStatus.PENDING,
+            last_event=started_event,
+        )
+        run.frames[child.id] = child
+        run.touch(child)
+    _start_pending(run, frame)
+
+
+def _children(run: Run, frame: Frame) -> list[Frame]:
+    return sorted(
+        (f for f in run.frames.values() if f.parent_id == frame.id), key=lambda f: f.index
+    )
+
+
+def _start_pending(run: Run, frame: Frame) -> None:
+    """Start pending children while fewer than the frame's limit run (ASL-MAP-5)."""
+    limit = frame.limit
+    state = _state(run, frame)
+    is_map = isinstance(state, MapState)
+    running = frame.started - frame.done
+    for child in _children(run, frame):
+        if running >= limit:
+            break
+        if child.status is not FrameStatus.PENDING:
+            continue
+        previous = child.last_event
+        if is_map:
+            previous = run.emit(
+                child,
+                "MapIterationStarted",
+                {"name": state.name, "index": child.index},
+                previous=frame.last_event,
+            )
+        frame.started += 1
+        running += 1
+        enter(run, child, child.state, child.input, previous=previous)
+        run.make_ready(child)
+    run.touch(frame)
+
+
+def finish_frame(run: Run, frame: Frame, output: JSON, entropy: Entropy) -> None:
+    """A scope reached its end with ``output``."""
+    if frame.parent_id is None:
+        run.emit(
+            frame, "ExecutionSucceeded", history.execution_succeeded(_text(output)), closing=True
+        )
+        run.close(ExecutionStatus.SUCCEEDED, output=output)
+        raise Closed
+    parent = run.frames[frame.parent_id]
+    parent_state = _state(run, parent)
+    frame.status = FrameStatus.DONE
+    frame.output = output
+    run.touch(frame)
+    if isinstance(parent_state, MapState):
+        run.emit(frame, "MapIterationSucceeded", {"name": parent_state.name, "index": frame.index})
+    # The join's events follow the last scope to finish (HIST-2).
+    parent.last_event = frame.last_event
+    parent.done += 1
+    run.touch(parent)
+    if parent.done == parent.total:
+        _join(run, parent, entropy)
+    else:
+        _start_pending(run, parent)
+
+
+def _join(run: Run, frame: Frame, entropy: Entropy) -> None:
+    """Every branch/iteration finished: the Parallel or Map state completes."""
+    state = _state(run, frame)
+    assert isinstance(state, ParallelState | MapState)
+    children = _children(run, frame)
+    results = [child.output for child in children]
+    for child in children:
+        run.remove(child)
+    kind = "MapState" if isinstance(state, MapState) else "ParallelState"
+    run.emit(frame, f"{kind}Succeeded")
+    env = _env(run, frame, state, entropy)
+    decision = evaluate.complete(state, frame.input, results, env, tuple(frame.counts))
+    _continue(run, frame, state, decision, entropy)
+
+
+def fail_frame(run: Run, frame: Frame, failure: Failure, entropy: Entropy) -> None:
+    """A scope failed: fail the execution, or the Parallel/Map state that holds it."""
+    if frame.parent_id is None:
+        run.emit(
+            frame,
+            "ExecutionFailed",
+            history.error_details(failure.error, failure.cause),
+            closing=True,
+        )
+        run.close(ExecutionStatus.FAILED, error=failure.error, cause=failure.cause)
+        raise Closed
+    parent = run.frames[frame.parent_id]
+    parent_state = _state(run, parent)
+    assert isinstance(parent_state, ParallelState | MapState)
+    is_map = isinstance(parent_state, MapState)
+    trigger = frame.last_event
+    if is_map:
+        trigger = run.emit(
+            frame, "MapIterationFailed", {"name": parent_state.name, "index": frame.index}
+        )
+    # ASL-PAR-3, ASL-MAP-6: siblings still running are aborted.
+    for sibling in _children(run, parent):
+        if sibling.id == frame.id or sibling.status in (FrameStatus.DONE, FrameStatus.PENDING):
+            continue
+        _abort_frame(run, sibling, trigger)
+        if is_map:
+            run.emit(
+                None,
+                "MapIterationAborted",
+                {"name": parent_state.name, "index": sibling.index},
+                previous=trigger,
+            )
+    for child in _children(run, parent):
+        run.remove(child)
+    parent.last_event = trigger
+    run.emit(parent, "MapStateFailed" if is_map else "ParallelStateFailed")
+    env = _env(run, parent, parent_state, entropy)
+    decision = evaluate.fail(parent_state, parent.input, failure, env, tuple(parent.counts))
+    _continue(run, parent, parent_state, decision, entropy)
+
+
+_ABORTED = {
+    StateType.TASK: "TaskStateAborted",
+    StateType.WAIT: "WaitStateAborted",
+    StateType.PARALLEL: "ParallelStateAborted",
+    StateType.MAP: "MapStateAborted",
+}
+
+
+def _abort_frame(run: Run, frame: Frame, trigger: int) -> None:
+    """Record the abort of a running scope's current state and of its own children."""
+    for child in _children(run, frame):
+        if child.status not in (FrameStatus.DONE, FrameStatus.PENDING):
+            _abort_frame(run, child, trigger)
+    event_type = _ABORTED.get(_state(run, frame).type)
+    if event_type is not None:
+        run.emit(None, event_type, previous=trigger)
+
+
+def fail_run(run: Run, failure: Failure, *, event_type: str = "ExecutionFailed") -> None:
+    """End the execution at once (history limit, internal error) with ``failure``."""
+    run.emit(
+        None,
+        event_type,
+        history.error_details(failure.error, failure.cause),
+        previous=run.record.last_event_id,
+        closing=True,
+    )
+    run.close(ExecutionStatus.FAILED, error=failure.error, cause=failure.cause)

@@ -1,0 +1,3 @@
+"""Persistence: the Store protocol (base) and its memory, SQLite and PostgreSQL backends."""
+
+from __future__ import annotations

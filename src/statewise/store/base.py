@@ -1,0 +1,256 @@
+"""The Store protocol and its records: everything the engine persists, nothing it computes.
+
+The engine reads records, computes what changes, and hands the store one :class:`Batch` per
+scheduler tick; ``commit`` applies a batch atomically (one transaction), which is how every
+state transition lands exactly once together with its history events and new work.
+JSON payloads travel as text (already serialised by the engine with orjson), so a store
+never parses user data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class ExecutionStatus(StrEnum):
+    """Execution statuses as the API reports them (X-1)."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefinitionRecord:
+    """A definition text, stored once and shared by every execution that runs it.
+
+    ``id`` is a content hash, so storing the same definition twice is a no-op.
+    """
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionRecord:
+    """One execution: identity, status and final result. Times are epoch seconds."""
+
+    arn: str
+    state_machine_arn: str
+    name: str
+    definition_id: str
+    status: ExecutionStatus
+    input: str
+    start_date: float
+    role_arn: str = ""
+    stop_date: float | None = None
+    output: str | None = None
+    error: str | None = None
+    cause: str | None = None
+    version_arn: str | None = None
+    alias_arn: str | None = None
+    trace_header: str | None = None
+    # Id of the last history event written, so the next one is last_event_id + 1.
+    last_event_id: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameRecord:
+    """One scope of a running execution: the top level, a Parallel branch or a Map iteration.
+
+    A frame is where its scope currently is (``state``, the state's raw ``input``) and what
+    it waits for. ``data`` is the engine's own JSON text (retry counts, task attempt,
+    fan-out bookkeeping); the store keeps it opaque.
+    """
+
+    execution_arn: str
+    id: int
+    parent_id: int | None
+    index: int
+    state: str
+    input: str
+    status: str
+    data: str = "{}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRecord:
+    """One history event; ``details`` is the JSON text of its ``...EventDetails`` object."""
+
+    execution_arn: str
+    id: int
+    type: str
+    timestamp: float
+    previous_event_id: int
+    details: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkRecord:
+    """A unit of work due at ``due_at``: advance a frame, fire a timer, run a task.
+
+    ``id`` is chosen by the engine (unique). ``kind`` and ``payload`` are the engine's;
+    the store only orders by ``due_at`` and leases. ``lease_owner``/``lease_until`` are set
+    by ``claim_due`` and cleared when the item is retried or released.
+    """
+
+    id: str
+    execution_arn: str
+    frame_id: int
+    kind: str
+    due_at: float
+    payload: str = "{}"
+    lease_owner: str | None = None
+    lease_until: float | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Batch:
+    """Changes applied together by :meth:`Store.commit`.
+
+    Order of application: definitions (insert, ignoring an existing id), new executions
+    (insert; an existing arn makes the whole commit fail with DuplicateExecution),
+    executions (update by arn; the row exists), frames (upsert by
+    execution and id), deleted frames, events (insert; a duplicate id is an error), deleted
+    work, then new work (upsert by id). Deleting an execution's frames or work that does not
+    exist is not an error.
+    """
+
+    definitions: list[DefinitionRecord] = field(default_factory=list)
+    new_executions: list[ExecutionRecord] = field(default_factory=list)
+    executions: list[ExecutionRecord] = field(default_factory=list)
+    frames: list[FrameRecord] = field(default_factory=list)
+    deleted_frames: list[tuple[str, int]] = field(default_factory=list)
+    # Executions whose every frame and work item is removed (they finished or were stopped).
+    closed_executions: list[str] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    deleted_work: list[str] = field(default_factory=list)
+    work: list[WorkRecord] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        """Whether the batch changes nothing."""
+        return not (
+            self.definitions
+            or self.new_executions
+            or self.executions
+            or self.frames
+            or self.deleted_frames
+            or self.closed_executions
+            or self.events
+            or self.deleted_work
+            or self.work
+        )
+
+
+class StoreError(Exception):
+    """A storage failure; the batch it happened in was not applied."""
+
+
+class DuplicateExecution(StoreError):
+    """A batch inserted an execution whose ARN already exists; nothing was applied."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__(arn)
+        self.arn = arn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionPage:
+    """A page of executions, newest first, with the token for the next page."""
+
+    executions: list[ExecutionRecord]
+    next_token: str | None = None
+
+
+class Store(Protocol):
+    """Durable storage for executions, their frames, history and due work."""
+
+    async def open(self) -> None:
+        """Create or migrate the schema; safe to call on an existing store."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; further calls are errors."""
+        ...
+
+    async def commit(self, batch: Batch) -> None:
+        """Apply every change in ``batch`` atomically, durably, or none of them.
+
+        Raises:
+            DuplicateExecution: a new execution's ARN exists; nothing was applied.
+            StoreError: nothing of the batch was applied.
+        """
+        ...
+
+    async def get_definition(self, definition_id: str) -> str | None:
+        """The definition text for an id, or None."""
+        ...
+
+    async def get_execution(self, arn: str) -> ExecutionRecord | None:
+        """One execution, or None."""
+        ...
+
+    async def list_executions(
+        self,
+        state_machine_arn: str,
+        *,
+        status: ExecutionStatus | None = None,
+        limit: int = 100,
+        token: str | None = None,
+    ) -> ExecutionPage:
+        """Executions of a state machine, newest ``start_date`` first (ties: arn)."""
+        ...
+
+    async def count_executions(self, state_machine_arn: str) -> dict[ExecutionStatus, int]:
+        """How many executions of a state machine are in each status (absent: zero)."""
+        ...
+
+    async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
+        """Every frame of an execution, by id."""
+        ...
+
+    async def get_work(self, execution_arn: str) -> list[WorkRecord]:
+        """Every pending work item of an execution, by due time."""
+        ...
+
+    async def get_events(
+        self,
+        execution_arn: str,
+        *,
+        after_id: int = 0,
+        limit: int = 1000,
+        reverse: bool = False,
+    ) -> list[EventRecord]:
+        """History events in id order (or reverse), starting after ``after_id``.
+
+        With ``reverse``, ``after_id`` 0 means "from the last event" and otherwise events
+        with ids below ``after_id`` are returned, highest first.
+        """
+        ...
+
+    async def claim_due(
+        self, *, now: float, limit: int, owner: str, lease_seconds: float
+    ) -> list[WorkRecord]:
+        """Lease up to ``limit`` work items due at ``now`` or earlier, earliest first.
+
+        An item is claimable when it has no lease or its lease expired before ``now``. The
+        returned records carry the new lease.
+        """
+        ...
+
+    async def next_due(self) -> float | None:
+        """The earliest ``due_at`` among unleased work items, or None when there is none."""
+        ...
+
+    async def release_leases(self, owner: str) -> int:
+        """Clear every lease held by ``owner`` (a node restarting); returns how many."""
+        ...
+
+    async def execution_arns_with_work(self, arns: Sequence[str]) -> set[str]:
+        """Which of ``arns`` have at least one work item (for consistency checks)."""
+        ...

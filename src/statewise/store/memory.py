@@ -1,0 +1,298 @@
+"""MemoryStore: the Store contract on plain dicts, for tests and Express executions.
+
+It is the reference the other backends are compared with (the contract suite runs random
+batches against it and SQLite and expects the same observable state), so it keeps every rule
+a database would enforce: a commit validates the whole batch before it changes anything, and
+only frozen records go in or out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import dataclasses
+import heapq
+from collections import Counter
+from collections.abc import Sequence
+from operator import attrgetter
+
+import orjson
+
+from statewise.store.base import (
+    Batch,
+    DuplicateExecution,
+    EventRecord,
+    ExecutionPage,
+    ExecutionRecord,
+    ExecutionStatus,
+    FrameRecord,
+    StoreError,
+    WorkRecord,
+)
+
+_DUE_ORDER = attrgetter("due_at", "id")
+
+
+def encode_page_token(start_date: float, arn: str) -> str:
+    """The opaque ``next_token`` after an execution: where the next page starts (keyset)."""
+    return base64.urlsafe_b64encode(orjson.dumps([start_date, arn])).decode("ascii")
+
+
+def decode_page_token(token: str) -> tuple[float, str]:
+    """The ``(start_date, arn)`` a token from :func:`encode_page_token` points after.
+
+    Raises:
+        ValueError: the token was not made by :func:`encode_page_token`.
+    """
+    try:
+        value = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError(f"invalid pagination token: {token!r}") from exc
+    match value:
+        case [int() | float() as start_date, str() as arn] if not isinstance(start_date, bool):
+            return float(start_date), arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
+class _History:
+    """One execution's events, kept sorted by id so reads are slices, not sorts."""
+
+    __slots__ = ("ids", "records")
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.records: list[EventRecord] = []
+
+    def __contains__(self, event_id: int) -> bool:
+        position = bisect.bisect_left(self.ids, event_id)
+        return position < len(self.ids) and self.ids[position] == event_id
+
+    def add(self, event: EventRecord) -> None:
+        # The engine appends ids in order, so this is an append; bisect keeps it right anyway.
+        position = bisect.bisect_left(self.ids, event.id)
+        self.ids.insert(position, event.id)
+        self.records.insert(position, event)
+
+
+class MemoryStore:
+    """The Store protocol in process memory; nothing survives :meth:`close`."""
+
+    def __init__(self) -> None:
+        self._opened = False
+        self._closed = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._definitions: dict[str, str] = {}
+        self._executions: dict[str, ExecutionRecord] = {}
+        self._by_machine: dict[str, set[str]] = {}
+        self._frames: dict[str, dict[int, FrameRecord]] = {}
+        self._events: dict[str, _History] = {}
+        self._work: dict[str, WorkRecord] = {}
+        self._work_by_execution: dict[str, set[str]] = {}
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StoreError("store is closed")
+        if not self._opened:
+            raise StoreError("store is not open; call open() first")
+
+    async def open(self) -> None:
+        if self._closed:
+            raise StoreError("store is closed")
+        self._opened = True
+
+    async def close(self) -> None:
+        self._closed = True
+        self._reset()  # a closed store holds nothing, so it frees its memory at once
+
+    # -- writes ------------------------------------------------------------------------
+
+    async def commit(self, batch: Batch) -> None:
+        self._check()
+        # Validate everything first (in the order a database would hit the errors), so a
+        # failing batch leaves no trace; the mutations below cannot fail.
+        self._validate(batch)
+        for definition in batch.definitions:
+            self._definitions.setdefault(definition.id, definition.text)
+        for execution in batch.new_executions:
+            self._put_execution(execution)
+        for execution in batch.executions:
+            self._put_execution(execution)
+        for frame in batch.frames:
+            self._frames.setdefault(frame.execution_arn, {})[frame.id] = frame
+        for execution_arn, frame_id in batch.deleted_frames:
+            self._delete_frame(execution_arn, frame_id)
+        for event in batch.events:
+            history = self._events.get(event.execution_arn)
+            if history is None:
+                history = self._events[event.execution_arn] = _History()
+            history.add(event)
+        for work_id in batch.deleted_work:
+            self._delete_work(work_id)
+        for item in batch.work:
+            self._put_work(item)
+        for execution_arn in batch.closed_executions:
+            self._frames.pop(execution_arn, None)
+            for work_id in list(self._work_by_execution.get(execution_arn, ())):
+                self._delete_work(work_id)
+
+    def _validate(self, batch: Batch) -> None:
+        new: set[str] = set()
+        for execution in batch.new_executions:
+            if execution.arn in self._executions or execution.arn in new:
+                raise DuplicateExecution(execution.arn)
+            new.add(execution.arn)
+        for execution in batch.executions:
+            if execution.arn not in self._executions and execution.arn not in new:
+                raise StoreError(f"update of unknown execution {execution.arn}")
+        added: set[tuple[str, int]] = set()
+        for event in batch.events:
+            key = (event.execution_arn, event.id)
+            history = self._events.get(event.execution_arn)
+            if key in added or (history is not None and event.id in history):
+                raise StoreError(f"duplicate history event {event.id} of {event.execution_arn}")
+            added.add(key)
+
+    def _put_execution(self, execution: ExecutionRecord) -> None:
+        old = self._executions.get(execution.arn)
+        if old is not None and old.state_machine_arn != execution.state_machine_arn:
+            self._by_machine[old.state_machine_arn].discard(execution.arn)
+        self._executions[execution.arn] = execution
+        self._by_machine.setdefault(execution.state_machine_arn, set()).add(execution.arn)
+
+    def _delete_frame(self, execution_arn: str, frame_id: int) -> None:
+        frames = self._frames.get(execution_arn)
+        if frames is not None:
+            frames.pop(frame_id, None)
+            if not frames:
+                del self._frames[execution_arn]
+
+    def _put_work(self, item: WorkRecord) -> None:
+        old = self._work.get(item.id)
+        if old is not None and old.execution_arn != item.execution_arn:
+            self._unindex_work(old)
+        self._work[item.id] = item
+        self._work_by_execution.setdefault(item.execution_arn, set()).add(item.id)
+
+    def _delete_work(self, work_id: str) -> None:
+        old = self._work.pop(work_id, None)
+        if old is not None:
+            self._unindex_work(old)
+
+    def _unindex_work(self, item: WorkRecord) -> None:
+        ids = self._work_by_execution[item.execution_arn]
+        ids.discard(item.id)
+        if not ids:
+            del self._work_by_execution[item.execution_arn]
+
+    # -- reads -------------------------------------------------------------------------
+
+    async def get_definition(self, definition_id: str) -> str | None:
+        self._check()
+        return self._definitions.get(definition_id)
+
+    async def get_execution(self, arn: str) -> ExecutionRecord | None:
+        self._check()
+        return self._executions.get(arn)
+
+    async def list_executions(
+        self,
+        state_machine_arn: str,
+        *,
+        status: ExecutionStatus | None = None,
+        limit: int = 100,
+        token: str | None = None,
+    ) -> ExecutionPage:
+        self._check()
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        after = decode_page_token(token) if token is not None else None
+        records = [self._executions[arn] for arn in self._by_machine.get(state_machine_arn, ())]
+        records = [
+            record
+            for record in records
+            if (status is None or record.status == status)
+            and (after is None or (record.start_date, record.arn) < after)
+        ]
+        page = heapq.nlargest(limit + 1, records, key=attrgetter("start_date", "arn"))
+        if len(page) <= limit:
+            return ExecutionPage(executions=page)
+        last = page[limit - 1]
+        return ExecutionPage(
+            executions=page[:limit], next_token=encode_page_token(last.start_date, last.arn)
+        )
+
+    async def count_executions(self, state_machine_arn: str) -> dict[ExecutionStatus, int]:
+        self._check()
+        arns = self._by_machine.get(state_machine_arn, ())
+        counts = Counter(ExecutionStatus(self._executions[arn].status) for arn in arns)
+        return dict(counts)
+
+    async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
+        self._check()
+        frames = self._frames.get(execution_arn, {})
+        return [frames[frame_id] for frame_id in sorted(frames)]
+
+    async def get_work(self, execution_arn: str) -> list[WorkRecord]:
+        self._check()
+        ids = self._work_by_execution.get(execution_arn, ())
+        return sorted((self._work[work_id] for work_id in ids), key=_DUE_ORDER)
+
+    async def get_events(
+        self,
+        execution_arn: str,
+        *,
+        after_id: int = 0,
+        limit: int = 1000,
+        reverse: bool = False,
+    ) -> list[EventRecord]:
+        self._check()
+        history = self._events.get(execution_arn)
+        if history is None or limit < 1:
+            return []
+        if not reverse:
+            start = bisect.bisect_right(history.ids, after_id)
+            return history.records[start : start + limit]
+        end = len(history.ids) if after_id == 0 else bisect.bisect_left(history.ids, after_id)
+        return history.records[max(0, end - limit) : end][::-1]
+
+    async def execution_arns_with_work(self, arns: Sequence[str]) -> set[str]:
+        self._check()
+        return {arn for arn in arns if arn in self._work_by_execution}
+
+    # -- scheduling --------------------------------------------------------------------
+
+    async def claim_due(
+        self, *, now: float, limit: int, owner: str, lease_seconds: float
+    ) -> list[WorkRecord]:
+        self._check()
+        if limit < 1:
+            return []
+        due = [
+            item
+            for item in self._work.values()
+            if item.due_at <= now and (item.lease_until is None or item.lease_until < now)
+        ]
+        claimed = [
+            dataclasses.replace(item, lease_owner=owner, lease_until=now + lease_seconds)
+            for item in heapq.nsmallest(limit, due, key=_DUE_ORDER)
+        ]
+        for item in claimed:
+            self._work[item.id] = item
+        return claimed
+
+    async def next_due(self) -> float | None:
+        self._check()
+        return min(
+            (item.due_at for item in self._work.values() if item.lease_until is None),
+            default=None,
+        )
+
+    async def release_leases(self, owner: str) -> int:
+        self._check()
+        held = [item for item in self._work.values() if item.lease_owner == owner]
+        for item in held:
+            self._work[item.id] = dataclasses.replace(item, lease_owner=None, lease_until=None)
+        return len(held)
