@@ -179,6 +179,8 @@ class Engine:
                 if self._outcomes:
                     continue
             due = await self.store.next_due()
+            if self._outcomes or self._commands:
+                continue  # a task finished while the store was being read
             if due is None:
                 if self._in_flight:
                     continue

@@ -96,7 +96,8 @@ class WorkRecord:
 
     ``id`` is chosen by the engine (unique). ``kind`` and ``payload`` are the engine's;
     the store only orders by ``due_at`` and leases. ``lease_owner``/``lease_until`` are set
-    by ``claim_due`` and cleared when the item is retried or released.
+    by ``claim_due`` and cleared when the item is retried or released; an item is leased
+    while ``lease_until`` is not None, an expired lease included.
     """
 
     id: str
@@ -115,10 +116,11 @@ class Batch:
 
     Order of application: definitions (insert, ignoring an existing id), new executions
     (insert; an existing arn makes the whole commit fail with DuplicateExecution),
-    executions (update by arn; the row exists), frames (upsert by
-    execution and id), deleted frames, events (insert; a duplicate id is an error), deleted
-    work, then new work (upsert by id). Deleting an execution's frames or work that does not
-    exist is not an error.
+    executions (update by arn; updating one that does not exist fails the commit with
+    StoreError), frames (upsert by execution and id), deleted frames, events (insert; a
+    duplicate id is an error), deleted work, new work (upsert by id), then closed executions
+    (every frame and work item of each is deleted, including any this batch wrote).
+    Deleting frames or work that does not exist is not an error.
     """
 
     definitions: list[DefinitionRecord] = field(default_factory=list)

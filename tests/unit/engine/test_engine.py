@@ -13,7 +13,7 @@ from statewise.clock import ManualClock
 from statewise.engine.local import LocalTaskRunner, TaskError
 from statewise.engine.scheduler import Engine
 from statewise.errors import ExecutionAlreadyExists
-from statewise.store.memory import MemoryStore
+from statewise.store.base import Store
 from statewise.testing import LocalEnvironment, Result, all_events
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -32,10 +32,16 @@ def chain(*states: tuple[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 async def run(
-    definition: dict[str, Any], input: Any = None, functions: dict[str, Any] | None = None
+    store: Store,
+    definition: dict[str, Any],
+    input: Any = None,
+    functions: dict[str, Any] | None = None,
 ) -> Result:
-    async with LocalEnvironment(functions) as env:
+    env = LocalEnvironment(functions, store=store)
+    try:
         return await env.run(definition, input)
+    finally:
+        await env.engine.stop()
 
 
 def types(result: Result) -> list[str]:
@@ -47,9 +53,9 @@ def details(result: Result, event_type: str) -> dict[str, Any]:
     return orjson.loads(event.details or "{}")
 
 
-async def test_pass_history_and_previous_event_ids() -> None:
+async def test_pass_history_and_previous_event_ids(store: Store) -> None:
     """HIST-6 Pass sequence; HIST-2 ids count from 1 and the first Entered points at 0."""
-    result = await run(chain(("A", {"Type": "Pass"})), {"x": 1})
+    result = await run(store, chain(("A", {"Type": "Pass"})), {"x": 1})
     assert result.status == "SUCCEEDED"
     assert result.output == {"x": 1}
     assert types(result) == [
@@ -66,16 +72,16 @@ async def test_pass_history_and_previous_event_ids() -> None:
     }
 
 
-async def test_thirty_day_wait_takes_no_time_on_virtual_clock() -> None:
+async def test_thirty_day_wait_takes_no_time_on_virtual_clock(store: Store) -> None:
     """A month-long Wait finishes at once; timestamps show the virtual time."""
-    result = await run(chain(("W", {"Type": "Wait", "Seconds": 30 * 86400})))
+    result = await run(store, chain(("W", {"Type": "Wait", "Seconds": 30 * 86400})))
     assert result.status == "SUCCEEDED"
     entered, exited = result.events[1], result.events[2]
     assert (entered.type, exited.type) == ("WaitStateEntered", "WaitStateExited")
     assert exited.timestamp - entered.timestamp == 30 * 86400
 
 
-async def test_task_retry_and_uncaught_failure_history() -> None:
+async def test_task_retry_and_uncaught_failure_history(store: Store) -> None:
     """HIST-6/ASL-TASK-8: a retry repeats Scheduled/Started without a new Entered; an
     uncaught failure has no TaskStateExited."""
 
@@ -92,7 +98,7 @@ async def test_task_retry_and_uncaught_failure_history() -> None:
             },
         )
     )
-    result = await run(definition, {}, {"f": always_fails})
+    result = await run(store, definition, {}, {"f": always_fails})
     assert result.status == "FAILED"
     assert types(result) == [
         "ExecutionStarted",
@@ -111,7 +117,7 @@ async def test_task_retry_and_uncaught_failure_history() -> None:
     assert (result.execution.error, result.execution.cause) == ("Boom", "it broke")
 
 
-async def test_optimized_lambda_result_and_catch() -> None:
+async def test_optimized_lambda_result_and_catch(store: Store) -> None:
     """INT-4 envelope; CATCH-4: a caught failure exits the state with the catcher output."""
 
     def fails(event: Any) -> Any:
@@ -129,7 +135,7 @@ async def test_optimized_lambda_result_and_catch() -> None:
         ),
         ("Ok", {"Type": "Pass"}),
     )
-    result = await run(definition, {"a": 1}, {"f": fails})
+    result = await run(store, definition, {"a": 1}, {"f": fails})
     assert result.status == "SUCCEEDED"
     assert result.output["a"] == 1
     assert result.output["err"]["Error"] == "ValueError"
@@ -146,27 +152,27 @@ async def test_optimized_lambda_result_and_catch() -> None:
     assert scheduled["resourceType"] == "lambda" and scheduled["resource"] == "invoke"
     assert orjson.loads(scheduled["parameters"]) == {"FunctionName": "f", "Payload": {"a": 1}}
 
-    ok = await run(definition, {"a": 1}, {"f": lambda e: {"got": e}})
+    ok = await run(store, definition, {"a": 1}, {"f": lambda e: {"got": e}})
     assert ok.output["Payload"] == {"got": {"a": 1}}
     assert ok.output["StatusCode"] == 200
 
 
-async def test_fail_state_history() -> None:
+async def test_fail_state_history(store: Store) -> None:
     """ASL-FAIL-3: FailStateEntered then ExecutionFailed, no exit event."""
-    result = await run(chain(("F", {"Type": "Fail", "Error": "E", "Cause": "C"})))
+    result = await run(store, chain(("F", {"Type": "Fail", "Error": "E", "Cause": "C"})))
     assert types(result) == ["ExecutionStarted", "FailStateEntered", "ExecutionFailed"]
     assert result.execution.status.value == "FAILED"
     assert result.events[-1].previous_event_id == 2
 
 
-async def test_fail_state_without_error_omits_keys() -> None:
+async def test_fail_state_without_error_omits_keys(store: Store) -> None:
     """ASL-FAIL-2/X-2: no error/cause keys rather than nulls."""
-    result = await run(chain(("F", {"Type": "Fail"})))
+    result = await run(store, chain(("F", {"Type": "Fail"})))
     assert result.events[-1].details == "{}"
     assert (result.execution.error, result.execution.cause) == (None, None)
 
 
-async def test_parallel_failure_aborts_siblings_with_branch_error() -> None:
+async def test_parallel_failure_aborts_siblings_with_branch_error(store: Store) -> None:
     """ASL-PAR-3/ASL-PAR-5: the branch's own error; the waiting sibling is aborted."""
     definition = chain(
         (
@@ -183,7 +189,7 @@ async def test_parallel_failure_aborts_siblings_with_branch_error() -> None:
             },
         )
     )
-    result = await run(definition)
+    result = await run(store, definition)
     assert result.status == "FAILED"
     assert result.execution.error == "Own"
     assert types(result) == [
@@ -198,7 +204,7 @@ async def test_parallel_failure_aborts_siblings_with_branch_error() -> None:
     ]
 
 
-async def test_map_iteration_events_and_concurrency() -> None:
+async def test_map_iteration_events_and_concurrency(store: Store) -> None:
     """ASL-MAP-8 events; ASL-MAP-5 MaxConcurrency bounds running iterations."""
     running = 0
     peak = 0
@@ -224,7 +230,7 @@ async def test_map_iteration_events_and_concurrency() -> None:
             },
         )
     )
-    result = await run(definition, [1, 2, 3, 4, 5], {"work": work})
+    result = await run(store, definition, [1, 2, 3, 4, 5], {"work": work})
     assert result.status == "SUCCEEDED"
     assert result.output == [10, 20, 30, 40, 50]
     assert peak == 2
@@ -234,7 +240,7 @@ async def test_map_iteration_events_and_concurrency() -> None:
     assert types(result)[-3:] == ["MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
 
 
-async def test_map_failure_then_catch() -> None:
+async def test_map_failure_then_catch(store: Store) -> None:
     """ASL-MAP-6/CATCH-4: MapIterationFailed, MapStateFailed, then the catcher's exit."""
     definition = chain(
         (
@@ -258,7 +264,7 @@ async def test_map_failure_then_catch() -> None:
         ),
         ("After", {"Type": "Pass"}),
     )
-    result = await run(definition, [1, 2])
+    result = await run(store, definition, [1, 2])
     assert result.status == "SUCCEEDED"
     assert result.output == {"Error": "Two", "Cause": None}
     seq = types(result)
@@ -267,10 +273,10 @@ async def test_map_failure_then_catch() -> None:
     )
 
 
-async def test_execution_timeout() -> None:
+async def test_execution_timeout(store: Store) -> None:
     """X-2: TimeoutSeconds expiry gives TIMED_OUT and ExecutionTimedOut with no cause."""
     definition = {**chain(("W", {"Type": "Wait", "Seconds": 100})), "TimeoutSeconds": 10}
-    result = await run(definition)
+    result = await run(store, definition)
     assert result.status == "TIMED_OUT"
     last = result.events[-1]
     assert last.type == "ExecutionTimedOut"
@@ -279,7 +285,7 @@ async def test_execution_timeout() -> None:
     assert result.execution.stop_date == result.execution.start_date + 10
 
 
-async def test_task_timeout_and_heartbeat() -> None:
+async def test_task_timeout_and_heartbeat(store: Store) -> None:
     """ASL-TASK-2/3: TimeoutSeconds -> States.Timeout; a heartbeat timeout is recorded as
     States.Timeout but caught as States.HeartbeatTimeout."""
     never = asyncio.Event()
@@ -288,7 +294,7 @@ async def test_task_timeout_and_heartbeat() -> None:
         await never.wait()
 
     timed = chain(("T", {"Type": "Task", "Resource": FN + "hang", "TimeoutSeconds": 5}))
-    result = await run(timed, {}, {"hang": hang})
+    result = await run(store, timed, {}, {"hang": hang})
     assert result.status == "FAILED"
     assert result.execution.error == "States.Timeout"
     assert "LambdaFunctionTimedOut" in types(result)
@@ -307,14 +313,14 @@ async def test_task_timeout_and_heartbeat() -> None:
         ),
         ("Caught", {"Type": "Pass"}),
     )
-    result = await run(beat, {}, {"hang": hang})
+    result = await run(store, beat, {}, {"hang": hang})
     assert result.status == "SUCCEEDED"
     assert result.output == {"Error": "States.HeartbeatTimeout", "Cause": None}
     assert details(result, "TaskTimedOut")["error"] == "States.Timeout"
     assert details(result, "TaskScheduled")["heartbeatInSeconds"] == 5
 
 
-async def test_history_limit() -> None:
+async def test_history_limit(store: Store) -> None:
     """HIST-7: event 25,000 is ExecutionFailed with States.Runtime."""
     definition = {
         "StartAt": "Loop",
@@ -328,7 +334,7 @@ async def test_history_limit() -> None:
             "Done": {"Type": "Succeed"},
         },
     }
-    result = await run(definition)
+    result = await run(store, definition)
     assert result.status == "FAILED"
     last = result.events[-1]
     assert (last.id, last.type, last.previous_event_id) == (25_000, "ExecutionFailed", 24_999)
@@ -338,15 +344,15 @@ async def test_history_limit() -> None:
     }
 
 
-async def test_pass_output_over_limit_fails_execution() -> None:
+async def test_pass_output_over_limit_fails_execution(store: Store) -> None:
     """IO-7/ERR-6: an oversized Pass output fails the execution."""
     big = "x" * 262_144
-    result = await run(chain(("P", {"Type": "Pass", "Result": big})))
+    result = await run(store, chain(("P", {"Type": "Pass", "Result": big})))
     assert result.status == "FAILED"
     assert result.execution.error == "States.DataLimitExceeded"
 
 
-async def test_oversized_task_result_is_catchable() -> None:
+async def test_oversized_task_result_is_catchable(store: Store) -> None:
     """ERR-6: an oversized task result is a task failure States.ALL catches."""
     definition = chain(
         (
@@ -359,15 +365,13 @@ async def test_oversized_task_result_is_catchable() -> None:
         ),
         ("C", {"Type": "Pass"}),
     )
-    result = await run(definition, {}, {"big": lambda e: "y" * 300_000})
+    result = await run(store, definition, {}, {"big": lambda e: "y" * 300_000})
     assert result.status == "SUCCEEDED"
     assert result.output["Error"] == "States.DataLimitExceeded"
 
 
-async def test_start_is_idempotent_only_while_running_with_same_input() -> None:
+async def test_start_is_idempotent_only_while_running_with_same_input(store: Store) -> None:
     """API-16: same name and input while running returns the same execution."""
-    store = MemoryStore()
-    await store.open()
     engine = Engine(store, LocalTaskRunner({}), clock=ManualClock())
     definition = orjson.dumps(chain(("W", {"Type": "Wait", "Seconds": 60}))).decode()
     first = await engine.start_execution(
@@ -388,10 +392,8 @@ async def test_start_is_idempotent_only_while_running_with_same_input() -> None:
         )
 
 
-async def test_stop_aborts_everything_under_it() -> None:
+async def test_stop_aborts_everything_under_it(store: Store) -> None:
     """API-19/ASL-WAIT-5: stopping during waits gives ExecutionAborted and leaves no work."""
-    store = MemoryStore()
-    await store.open()
     engine = Engine(store, LocalTaskRunner({}), clock=ManualClock())
     definition = chain(
         (
