@@ -50,6 +50,69 @@ def validate(files: tuple[str, ...], express: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [default: 8083].")
+@click.option("--data-dir", default=None, help="Directory for the SQLite store [default: data].")
+@click.option("--store", default=None, help="Store URL: sqlite:///PATH or memory://.")
+@click.option("--region", default=None, help="Region in ARNs [default: us-east-1].")
+@click.option("--account", default=None, help="Account in ARNs [default: 123456789012].")
+@click.option(
+    "--env-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="KEY=VALUE settings, as AWS Step Functions Local's --env-file.",
+)
+@click.option("--wait-time-scale", type=float, default=None, help="Scale Wait durations.")
+@click.option("--log-level", default="info", show_default=True)
+def serve(
+    host: str | None,
+    port: int | None,
+    data_dir: str | None,
+    store: str | None,
+    region: str | None,
+    account: str | None,
+    env_file: str | None,
+    wait_time_scale: float | None,
+    log_level: str,
+) -> None:
+    """Serve the Step Functions API (and the rest) on one HTTP port."""
+    import os
+
+    import uvicorn
+
+    from statewise.api.app import create_app
+    from statewise.config import from_environment, read_env_file
+    from statewise.services import Services
+
+    env = dict(os.environ)
+    if env_file:
+        env = {**read_env_file(env_file), **env}
+    settings = from_environment(
+        env,
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        store=store,
+        region=region,
+        account=account,
+        wait_time_scale=wait_time_scale,
+    )
+    if not settings.loopback and not settings.access_keys:
+        raise click.UsageError(
+            f"--host {settings.host} is reachable from other machines: set "
+            "STATEWISE_ACCESS_KEYS=ID:SECRET so requests must be signed with those keys."
+        )
+    app = create_app(Services(settings))
+    click.echo(f"statewise {__version__} on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
 def _load_functions(path: str) -> dict[str, Any]:
     """Every public top-level function of a Python file, by name."""
     spec = importlib.util.spec_from_file_location("statewise_user_functions", path)

@@ -43,3 +43,85 @@ class InvalidName(StatewiseError):
     """A name breaks AWS's naming rules (NAME-1)."""
 
     code = "InvalidName"
+
+
+class InvalidArn(StatewiseError):
+    """An ARN that is malformed or of the wrong resource type."""
+
+    code = "InvalidArn"
+
+
+class InvalidToken(StatewiseError):
+    """A pagination or task token this server did not issue."""
+
+    code = "InvalidToken"
+
+
+class StateMachineDoesNotExist(StatewiseError):
+    """No state machine (or version, or alias) has this ARN."""
+
+    code = "StateMachineDoesNotExist"
+
+
+class StateMachineAlreadyExists(StatewiseError):
+    """A state machine with this name exists with a different configuration (API-1)."""
+
+    code = "StateMachineAlreadyExists"
+
+
+class StateMachineDeleting(StatewiseError):
+    """The state machine is being deleted."""
+
+    code = "StateMachineDeleting"
+
+
+class StateMachineTypeNotSupported(StatewiseError):
+    """The action does not apply to this type of state machine (STANDARD vs EXPRESS)."""
+
+    code = "StateMachineTypeNotSupported"
+
+
+class InvalidLoggingConfiguration(StatewiseError):
+    """The logging configuration is not valid."""
+
+    code = "InvalidLoggingConfiguration"
+
+
+class MissingRequiredParameter(StatewiseError):
+    """A request lacks a parameter the action needs."""
+
+    code = "MissingRequiredParameter"
+
+
+class ResourceNotFound(StatewiseError):
+    """A resource (alias, ...) does not exist."""
+
+    code = "ResourceNotFound"
+
+
+class ConflictException(StatewiseError):
+    """The request conflicts with the resource's current state."""
+
+    code = "ConflictException"
+
+
+class TooManyTags(StatewiseError):
+    """More than 50 tags on one resource."""
+
+    code = "TooManyTags"
+
+
+class ServiceQuotaExceededException(StatewiseError):
+    """A quota (versions or aliases per state machine) would be exceeded."""
+
+    code = "ServiceQuotaExceededException"
+
+
+class ValidationException(StatewiseError):
+    """A request that breaks the API model's constraints or an action's rules."""
+
+    code = "ValidationException"
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from statewise.store.base import (
+    AliasRecord,
     Batch,
     DefinitionRecord,
     DuplicateExecution,
@@ -17,8 +18,11 @@ from statewise.store.base import (
     ExecutionRecord,
     ExecutionStatus,
     FrameRecord,
+    ResourcePage,
+    StateMachineRecord,
     Store,
     StoreError,
+    VersionRecord,
     WorkRecord,
 )
 
@@ -99,6 +103,67 @@ def work(work_id: str, due_at: float, arn: str = "arn:exec:1", **fields: Any) ->
     return WorkRecord(id=work_id, execution_arn=arn, due_at=due_at, **values)
 
 
+def machine(arn: str = "arn:sm:1", **fields: Any) -> StateMachineRecord:
+    values: dict[str, Any] = {
+        "name": arn.rsplit(":", 1)[-1],
+        "type": "STANDARD",
+        "definition": '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}',
+        "role_arn": "arn:role",
+        "creation_date": 100.0,
+        "revision_id": "rev-1",
+    }
+    return StateMachineRecord(arn=arn, **(values | fields))
+
+
+def version(machine_arn: str = "arn:sm:1", number: int = 1, **fields: Any) -> VersionRecord:
+    values: dict[str, Any] = {
+        "definition": '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}',
+        "role_arn": "arn:role",
+        "type": "STANDARD",
+        "revision_id": f"rev-{number}",
+        "creation_date": 100.0 + number,
+    }
+    return VersionRecord(
+        arn=f"{machine_arn}:{number}",
+        state_machine_arn=machine_arn,
+        version=number,
+        **(values | fields),
+    )
+
+
+def alias(machine_arn: str = "arn:sm:1", name: str = "live", **fields: Any) -> AliasRecord:
+    values: dict[str, Any] = {
+        "routing": f'[{{"stateMachineVersionArn": "{machine_arn}:1", "weight": 100}}]',
+        "creation_date": 200.0,
+    }
+    return AliasRecord(
+        arn=f"{machine_arn}:{name}", state_machine_arn=machine_arn, name=name, **(values | fields)
+    )
+
+
+async def pages_of(
+    listing: Callable[[str | None], Awaitable[ResourcePage]], limit: int
+) -> list[ResourcePage]:
+    """Every page of a listing, checking that none is too long and no token leads nowhere."""
+    pages: list[ResourcePage] = []
+    token: str | None = None
+    for _ in range(1000):
+        page = await listing(token)
+        assert len(page.items) <= limit
+        assert page.items or token is None  # a token always leads to a non-empty page
+        pages.append(page)
+        if (token := page.next_token) is None:
+            return pages
+    raise AssertionError("pagination did not end")
+
+
+async def all_items(
+    listing: Callable[[str | None], Awaitable[ResourcePage]], limit: int
+) -> list[Any]:
+    """The items of every page of a listing, in order."""
+    return [item for page in await pages_of(listing, limit) for item in page.items]
+
+
 async def nothing_of(store: Store, arn: str) -> None:
     """Assert that no trace of execution ``arn`` is stored."""
     assert await store.get_execution(arn) is None
@@ -111,6 +176,10 @@ async def nothing_of(store: Store, arn: str) -> None:
 
 ARNS = ["arn:e:1", "arn:e:2", "arn:e:3"]
 MACHINES = ["arn:sm:a", "arn:sm:b"]
+VERSION_ARNS = ["arn:sm:a:1", "arn:sm:a:2", "arn:sm:b:1"]
+ALIAS_ARNS = ["arn:sm:a:live", "arn:sm:a:beta", "arn:sm:b:live"]
+# Executions and activities can carry tags too; "arn:act:x" has no row anywhere.
+TAGGED_ARNS = [*MACHINES, *VERSION_ARNS, *ALIAS_ARNS, ARNS[0], "arn:act:x"]
 TIMES = [0.0, 1.0, 2.5, 5.0, 10.0]
 OWNERS = ["n1", "n2"]
 times = st.sampled_from(TIMES)
@@ -128,6 +197,8 @@ executions = st.builds(
     start_date=times,
     stop_date=st.none() | times,
     output=maybe_text,
+    version_arn=st.none() | st.sampled_from(VERSION_ARNS),
+    alias_arn=st.none() | st.sampled_from(ALIAS_ARNS),
     last_event_id=st.integers(0, 6),
 )
 frames = st.builds(
@@ -174,13 +245,75 @@ batches = st.builds(
     deleted_work=st.lists(st.sampled_from(["w1", "w2", "w3", "w4"]), max_size=2),
     work=st.lists(work_items, max_size=3),
 )
+# Names and numbers collide across arns, so listings must break ties by arn; a record's
+# state_machine_arn need not match its arn's prefix, so re-indexing on replace is exercised.
+machines = st.builds(
+    StateMachineRecord,
+    arn=st.sampled_from(MACHINES),
+    name=st.sampled_from(["m", "n"]),
+    type=st.sampled_from(["STANDARD", "EXPRESS"]),
+    definition=st.sampled_from(["{}", "é✓"]),
+    role_arn=st.just("arn:role"),
+    creation_date=times,
+    revision_id=st.sampled_from(["r1", "r2"]),
+    status=st.sampled_from(["ACTIVE", "DELETING"]),
+    update_date=st.none() | times,
+    logging_configuration=maybe_text,
+)
+versions = st.builds(
+    VersionRecord,
+    arn=st.sampled_from(VERSION_ARNS),
+    state_machine_arn=st.sampled_from(MACHINES),
+    version=st.integers(1, 2),
+    definition=st.just("{}"),
+    role_arn=st.just("arn:role"),
+    type=st.just("STANDARD"),
+    revision_id=st.sampled_from(["r1", "r2"]),
+    creation_date=times,
+    description=maybe_text,
+)
+aliases = st.builds(
+    AliasRecord,
+    arn=st.sampled_from(ALIAS_ARNS),
+    state_machine_arn=st.sampled_from(MACHINES),
+    name=st.sampled_from(["live", "beta"]),
+    routing=st.sampled_from(["[]", '[{"weight": 100}]']),
+    creation_date=times,
+    update_date=st.none() | times,
+)
+tagged = st.sampled_from(TAGGED_ARNS)
+tag_keys = st.sampled_from(["k1", "k2", "k3"])
+RESOURCE_OPERATIONS = st.one_of(
+    st.tuples(st.sampled_from(["insert_state_machine", "update_state_machine"]), machines),
+    st.tuples(st.just("delete_state_machine"), st.sampled_from([*MACHINES, "arn:sm:none"])),
+    st.tuples(st.just("insert_version"), versions),
+    st.tuples(st.just("delete_version"), st.sampled_from(VERSION_ARNS)),
+    st.tuples(st.just("put_alias"), aliases),
+    st.tuples(st.just("delete_alias"), st.sampled_from(ALIAS_ARNS)),
+    st.tuples(st.just("tag"), tagged, st.dictionaries(tag_keys, st.sampled_from(["v1", "v2"]))),
+    st.tuples(st.just("untag"), tagged, st.lists(tag_keys, max_size=2)),
+)
 OPERATIONS = st.lists(
     st.one_of(
         batches.map(lambda batch: ("commit", batch)),
         st.tuples(st.just("claim"), times, st.integers(0, 3), st.sampled_from(OWNERS), times),
         st.tuples(st.just("release"), st.sampled_from(OWNERS)),
+        RESOURCE_OPERATIONS,
     ),
-    max_size=12,
+    max_size=16,
+)
+RESOURCE_METHODS = frozenset(
+    {
+        "insert_state_machine",
+        "update_state_machine",
+        "delete_state_machine",
+        "insert_version",
+        "delete_version",
+        "put_alias",
+        "delete_alias",
+        "tag",
+        "untag",
+    }
 )
 
 
@@ -199,6 +332,12 @@ async def apply_operation(store: Store, operation: tuple[Any, ...]) -> object:
             return await store.claim_due(now=now, limit=limit, owner=owner, lease_seconds=lease)
         case ("release", owner):
             return await store.release_leases(owner)
+        case (str() as method, *args) if method in RESOURCE_METHODS:
+            try:
+                result: object = await getattr(store, method)(*args)
+            except StoreError:
+                return "StoreError"
+            return result
     raise AssertionError(operation)
 
 
@@ -228,4 +367,54 @@ async def snapshot(store: Store) -> dict[str, object]:
                 if (token := page.next_token) is None:
                     break
         seen[machine] = (pages, await store.count_executions(machine))
+        # Every version and alias filter against every machine: the filter is ANDed with
+        # the machine, whatever machine the version's arn names.
+        for version_arn in VERSION_ARNS:
+            seen[f"{machine} version {version_arn}"] = await pages_of(
+                lambda token, m=machine, v=version_arn: _executions_page(store, m, token, v),
+                2,
+            )
+        for alias_arn in ALIAS_ARNS:
+            seen[f"{machine} alias {alias_arn}"] = await pages_of(
+                lambda token, m=machine, a=alias_arn: _executions_page(store, m, token, None, a),
+                2,
+            )
+    seen |= await resource_snapshot(store)
+    return seen
+
+
+async def _executions_page(
+    store: Store,
+    machine_arn: str,
+    token: str | None,
+    version_arn: str | None = None,
+    alias_arn: str | None = None,
+) -> ResourcePage:
+    # Wrapped as a ResourcePage so that pages_of walks executions like any other listing.
+    page = await store.list_executions(
+        machine_arn, limit=2, token=token, version_arn=version_arn, alias_arn=alias_arn
+    )
+    return ResourcePage(items=list(page.executions), next_token=page.next_token)
+
+
+async def resource_snapshot(store: Store) -> dict[str, object]:
+    """Everything observable about the state machine, version, alias and tag pools."""
+    seen: dict[str, object] = {
+        "machines": await pages_of(
+            lambda token: store.list_state_machines(limit=1, token=token), 1
+        ),
+    }
+    for arn in [*MACHINES, "arn:sm:none"]:
+        seen[f"machine {arn}"] = (
+            await store.get_state_machine(arn),
+            await pages_of(lambda token, m=arn: store.list_versions(m, limit=1, token=token), 1),
+            await pages_of(lambda token, m=arn: store.list_aliases(m, limit=2, token=token), 2),
+        )
+    for arn in VERSION_ARNS:
+        seen[f"version {arn}"] = await store.get_version(arn)
+    for arn in ALIAS_ARNS:
+        seen[f"alias {arn}"] = await store.get_alias(arn)
+    for arn in TAGGED_ARNS:
+        # As a list of pairs: dict equality would ignore the insertion order promised.
+        seen[f"tags {arn}"] = list((await store.get_tags(arn)).items())
     return seen

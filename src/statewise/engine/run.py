@@ -7,8 +7,10 @@ stepped by ``steps``, and at the end of the tick writes what changed into the ti
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -87,7 +89,15 @@ class Run:
     removed: set[int] = field(default_factory=set)
     runnable: list[int] = field(default_factory=list)
     changed: bool = False
+    # Not in the store yet: the first flush inserts the row instead of updating it.
+    new: bool = False
+    # The last event id, kept apart from the record so that emitting costs no copy.
+    last_event_id: int = -1
     _context: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_event_id < 0:
+            self.last_event_id = self.record.last_event_id
 
     # --- identity and bookkeeping -------------------------------------------------------
 
@@ -171,7 +181,7 @@ class Run:
         closing: bool = False,
     ) -> int:
         """Append an event; ``previous`` defaults to the frame's last event (HIST-2)."""
-        event_id = self.record.last_event_id + 1
+        event_id = self.last_event_id + 1
         if not closing and event_id >= history.MAX_EVENTS:
             raise HistoryLimitReached
         prev = previous if previous is not None else (frame.last_event if frame else 0)
@@ -185,7 +195,7 @@ class Run:
                 details=None if details is None else _text(details),
             )
         )
-        self.record = dataclasses.replace(self.record, last_event_id=event_id)
+        self.last_event_id = event_id
         self.changed = True
         if frame is not None:
             frame.last_event = event_id
@@ -233,6 +243,7 @@ class Run:
         """Finish the execution: its row gets the result, its frames and work go away."""
         self.record = dataclasses.replace(
             self.record,
+            last_event_id=self.last_event_id,
             status=status,
             stop_date=self.tick.now,
             output=None if status is not ExecutionStatus.SUCCEEDED else _text(output),
@@ -257,14 +268,19 @@ class Run:
             batch.frames.extend(self.frames[i].to_record(self.arn) for i in sorted(self.dirty))
             batch.deleted_frames.extend((self.arn, i) for i in sorted(self.removed))
         if self.changed:
-            batch.executions.append(self.record)
+            if self.record.last_event_id != self.last_event_id:
+                self.record = dataclasses.replace(self.record, last_event_id=self.last_event_id)
+            (batch.new_executions if self.new else batch.executions).append(self.record)
+            self.new = False
         self.dirty.clear()
         self.removed.clear()
         self.changed = False
 
 
+@functools.lru_cache(maxsize=4096)
 def format_timestamp_epoch(seconds: float) -> str:
-    """Epoch seconds as the context object's ISO-8601 text with milliseconds."""
-    from datetime import UTC, datetime
+    """Epoch seconds as the context object's ISO-8601 text with milliseconds.
 
+    Cached: every state entered in one tick shares the tick's time.
+    """
     return format_timestamp(datetime.fromtimestamp(seconds, tz=UTC))

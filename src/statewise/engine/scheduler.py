@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,20 +24,36 @@ from statewise.asl.errors import Failure, StatesError
 from statewise.asl.parse import load
 from statewise.clock import Clock, ManualClock, SystemClock
 from statewise.engine import history, steps
+from statewise.engine import starts as starting
 from statewise.engine.frames import Frame
 from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRunner
 from statewise.engine.run import Closed, Compiled, HistoryLimitReached, Run
+from statewise.engine.starts import definition_id, idempotent, region_account
 from statewise.engine.tick import Dispatch, Tick
 from statewise.errors import ExecutionAlreadyExists, ExecutionDoesNotExist
 from statewise.store.base import (
-    DefinitionRecord,
+    DuplicateExecution,
     ExecutionRecord,
     ExecutionStatus,
     Store,
     WorkRecord,
 )
+from statewise.types import JSON
+
+__all__ = ["Engine", "EngineSettings", "definition_id"]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Start:
+    """A new execution to begin in the next tick (its Run is built there, not before)."""
+
+    record: ExecutionRecord
+    compiled: Compiled
+    definition: str
+    timeout_seconds: int | None
+    execution_input: JSON
 
 
 @dataclass(slots=True)
@@ -46,9 +61,9 @@ class _Command:
     """Something to do for one execution in the next tick; ``done`` resolves after commit."""
 
     execution_arn: str
-    action: Callable[[Run | None, Tick], ExecutionRecord | None]
+    action: Callable[[Run | None, Tick], ExecutionRecord | None] | None
     done: asyncio.Future[ExecutionRecord | None]
-    new: Run | None = None
+    start: _Start | None = None
 
 
 @dataclass(slots=True)
@@ -69,11 +84,6 @@ class EngineSettings:
     claim_limit: int = 1024
     idle_poll_seconds: float = 1.0
     max_duration_seconds: float | None = None
-
-
-def definition_id(text: str) -> str:
-    """The content address of a definition text."""
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Engine:
@@ -106,6 +116,8 @@ class Engine:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._leases: dict[str, WorkRecord] = {}
         self._compiled: dict[str, Compiled] = {}
+        # Definition ids committed to (or read from) the store: never written again.
+        self._stored_definitions: set[str] = set()
         self._waiters: dict[str, list[asyncio.Future[ExecutionRecord]]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -206,50 +218,45 @@ class Engine:
         alias_arn: str | None = None,
         timeout_seconds: int | None = None,
         trace_header: str | None = None,
+        arn: str | None = None,
     ) -> ExecutionRecord:
         """Start a Standard execution, durably, or return the running twin (API-16).
+
+        ``arn`` overrides the execution ARN derived from the machine and name (Express
+        executions have their own form, ARN-2).
 
         Raises:
             ExecutionAlreadyExists: the name was used with another input, or has finished.
         """
         machine_name = arns.resource_name(state_machine_arn)
-        region, account = _region_account(state_machine_arn)
-        arn = arns.execution(machine_name, name, region, account)
-        existing = await self.store.get_execution(arn)
-        if existing is not None:
-            return _idempotent(existing, input_text)
-        compiled = self._compile(definition)
-        loop = asyncio.get_running_loop()
-        command = _Command(arn, lambda run, tick: None, loop.create_future())
-        now = self.clock.now()
+        region, account = region_account(state_machine_arn)
+        arn = arn or arns.execution(machine_name, name, region, account)
+        # No read of the store here: a start whose name is taken is found by the commit
+        # (DuplicateExecution) and answered then, so a new start costs no round trip.
+        key = definition_id(definition)
+        compiled = self._compile(definition, key)
         record = ExecutionRecord(
             arn=arn,
             state_machine_arn=state_machine_arn,
             name=name,
-            definition_id=definition_id(definition),
+            definition_id=key,
             status=ExecutionStatus.RUNNING,
             input=input_text,
-            start_date=now,
+            start_date=self.clock.now(),
             role_arn=role_arn,
             version_arn=version_arn,
             alias_arn=alias_arn,
             trace_header=trace_header,
         )
-        timeout = timeout_seconds or compiled.machine.timeout_seconds
-
-        def begin(run: Run | None, tick: Tick) -> ExecutionRecord | None:
-            assert run is not None
-            return _begin(run, tick, definition, timeout, self.settings.max_duration_seconds)
-
-        command.action = begin
-        command.new = Run(
-            record=record,
-            compiled=compiled,
-            frames={},
-            tick=Tick(now, self.settings.owner, self.settings.lease_seconds),
-            execution_input=orjson.loads(input_text),
+        start = _Start(
+            record,
+            compiled,
+            definition,
+            timeout_seconds or compiled.machine.timeout_seconds,
+            orjson.loads(input_text),
         )
-        result = await self._submit(command)
+        loop = asyncio.get_running_loop()
+        result = await self._submit(_Command(arn, None, loop.create_future(), start))
         assert result is not None
         return result
 
@@ -310,8 +317,11 @@ class Engine:
 
     # --- the tick ------------------------------------------------------------------------
 
-    def _compile(self, definition: str) -> Compiled:
-        key = definition_id(definition)
+    def _new_tick(self, now: float) -> Tick:
+        return Tick(now, self.settings.owner, self.settings.lease_seconds, self._stored_definitions)
+
+    def _compile(self, definition: str, key: str | None = None) -> Compiled:
+        key = key or definition_id(definition)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = Compiled.of(load(definition))
@@ -328,7 +338,8 @@ class Engine:
             if text is None:
                 logger.error("definition %s of %s is missing", record.definition_id, arn)
                 return None
-            compiled = self._compile(text)
+            compiled = self._compile(text, record.definition_id)
+            self._stored_definitions.add(record.definition_id)
         frames = {f.id: Frame.from_record(f) for f in await self.store.get_frames(arn)}
         return Run(
             record=record,
@@ -346,7 +357,7 @@ class Engine:
         now = self.clock.now()
         commands, self._commands = self._commands, []
         outcomes, self._outcomes = self._outcomes, []
-        tick = Tick(now, self.settings.owner, self.settings.lease_seconds)
+        tick = self._new_tick(now)
         claimed = await self.store.claim_due(
             now=now,
             limit=self.settings.claim_limit,
@@ -364,26 +375,45 @@ class Engine:
             return runs[arn]
 
         results: list[tuple[_Command, ExecutionRecord | None]] = []
+        starts: dict[str, _Command] = {}
         for command in commands:
-            if command.new is not None:
-                known = runs.get(command.execution_arn)
-                existing = (
-                    known.record
-                    if known is not None
-                    else await self.store.get_execution(command.execution_arn)
-                )
+            start = command.start
+            if start is None:
+                run = await run_of(command.execution_arn)
+                assert command.action is not None
+                results.append((command, self._guarded(run, partial(command.action, run, tick))))
+                continue
+            arn = command.execution_arn
+            if arn in runs:
+                # A twin started earlier in this tick, or the execution was loaded for
+                # another command: answer from what is known instead of inserting again.
+                known = runs[arn]
+                existing = known.record if known else await self.store.get_execution(arn)
                 if existing is not None:
                     try:
-                        results.append((command, _idempotent(existing, command.new.record.input)))
+                        results.append((command, idempotent(existing, start.record.input)))
                     except ExecutionAlreadyExists as exc:
                         command.done.set_exception(exc)
                     continue
-                command.new.tick = tick
-                runs[command.execution_arn] = command.new
-                run: Run | None = command.new
-            else:
-                run = await run_of(command.execution_arn)
-            results.append((command, self._guarded(run, partial(command.action, run, tick))))
+            run = Run(
+                record=start.record,
+                compiled=start.compiled,
+                frames={},
+                tick=tick,
+                execution_input=start.execution_input,
+                new=True,
+            )
+            runs[arn] = run
+            starts[arn] = command
+            action = partial(
+                starting.begin,
+                run,
+                tick,
+                start.definition,
+                start.timeout_seconds,
+                self.settings.max_duration_seconds,
+            )
+            results.append((command, self._guarded(run, action)))
         for outcome in outcomes:
             self._leases.pop(outcome.work_id, None)
             run = await run_of(outcome.execution_arn)
@@ -411,12 +441,19 @@ class Engine:
         deleted = set(batch.deleted_work)
         batch.work.extend(r for r in renewals if r.id not in deleted)
         try:
-            await self.store.commit(batch)
+            lost = await self._commit(tick, starts)
         except Exception as exc:
             for command, _ in results:
                 if not command.done.done():
                     command.done.set_exception(exc)
             raise
+        self._stored_definitions.update(d.id for d in batch.definitions)
+        for arn, verdict in lost.items():
+            if isinstance(verdict, Exception):
+                starts[arn].done.set_exception(verdict)
+            else:
+                starts[arn].done.set_result(verdict)
+        deleted = set(batch.deleted_work)
         for work_id in deleted:
             # The attempt is over (timed out, aborted, execution closed): stop running it.
             self._leases.pop(work_id, None)
@@ -436,6 +473,40 @@ class Engine:
             if item.kind == "task" and item.id not in self._in_flight:
                 self._redispatch(item, runs.get(item.execution_arn))
         return True
+
+    async def _commit(
+        self, tick: Tick, starts: dict[str, _Command]
+    ) -> dict[str, ExecutionRecord | Exception]:
+        """Commit the tick's batch, answering starts whose name was already taken.
+
+        start_execution does not read the store, so the commit is where a taken name shows
+        (DuplicateExecution). Then every start of the tick is looked up once, those that
+        exist are taken out of the batch and answered as API-16 says (the running twin, or
+        ExecutionAlreadyExists), and the rest is committed again. A restarted client that
+        starts a thousand known names costs one failed commit, not a thousand.
+        """
+        lost: dict[str, ExecutionRecord | Exception] = {}
+        while True:
+            try:
+                await self.store.commit(tick.batch)
+                return lost
+            except DuplicateExecution as exc:
+                if exc.arn not in starts or exc.arn in lost:
+                    raise
+                pending = [arn for arn in starts if arn not in lost]
+                found = await asyncio.gather(*(self.store.get_execution(a) for a in pending))
+                for arn, existing in zip(pending, found, strict=True):
+                    if existing is None:
+                        continue
+                    tick.discard_execution(arn)
+                    start = starts[arn].start
+                    assert start is not None
+                    try:
+                        lost[arn] = idempotent(existing, start.record.input)
+                    except ExecutionAlreadyExists as error:
+                        lost[arn] = error
+                if exc.arn not in lost:
+                    raise  # the store reports a clash it cannot show: do not loop
 
     def _guarded(self, run: Run | None, action: Callable[[], Any]) -> ExecutionRecord | None:
         """Run one step of work on an execution, turning engine limits into failures."""
@@ -546,64 +617,3 @@ class Engine:
         for future in self._waiters.pop(record.arn, []):
             if not future.done():
                 future.set_result(record)
-
-
-def _idempotent(existing: ExecutionRecord, input_text: str) -> ExecutionRecord:
-    """API-16: the same name and input while running returns the running execution."""
-    if existing.status is ExecutionStatus.RUNNING and _same_json(existing.input, input_text):
-        return existing
-    raise ExecutionAlreadyExists(f"Execution Already Exists: '{existing.arn}'")
-
-
-def _same_json(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    try:
-        return bool(orjson.loads(a) == orjson.loads(b))
-    except orjson.JSONDecodeError:
-        return False
-
-
-def _region_account(arn: str) -> tuple[str, str]:
-    parts = arn.split(":")
-    if len(parts) > 4:
-        return parts[3], parts[4]
-    return arns.DEFAULT_REGION, arns.DEFAULT_ACCOUNT
-
-
-def _begin(
-    run: Run,
-    tick: Tick,
-    definition: str,
-    timeout_seconds: int | None,
-    max_duration: float | None,
-) -> ExecutionRecord:
-    """A new execution's first transaction: row, ExecutionStarted, first state entered."""
-    record = run.record
-    tick.batch.definitions.append(DefinitionRecord(id=record.definition_id, text=definition))
-    tick.batch.new_executions.append(record)
-    root = Frame(id=0, state=run.compiled.machine.start_at)
-    run.frames[0] = root
-    run.emit(
-        root,
-        "ExecutionStarted",
-        history.execution_started(
-            record.input, record.role_arn, record.version_arn, record.alias_arn
-        ),
-        previous=0,
-    )
-    # HIST-2: the first state's Entered event points at 0, not at ExecutionStarted.
-    steps.enter(run, root, run.compiled.machine.start_at, run.execution_input, previous=0)
-    run.make_ready(root)
-    limit = timeout_seconds if timeout_seconds is not None else max_duration
-    if limit is not None:
-        tick.add_work(
-            WorkRecord(
-                id=f"{record.arn}#timeout",
-                execution_arn=record.arn,
-                frame_id=0,
-                kind="execution-timeout",
-                due_at=record.start_date + limit,
-            )
-        )
-    return run.record

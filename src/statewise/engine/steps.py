@@ -525,7 +525,7 @@ def fail_run(run: Run, failure: Failure, *, event_type: str = "ExecutionFailed")
         None,
         event_type,
         history.error_details(failure.error, failure.cause),
-        previous=run.record.last_event_id,
+        previous=run.last_event_id,
         closing=True,
     )
     run.close(ExecutionStatus.FAILED, error=failure.error, cause=failure.cause)

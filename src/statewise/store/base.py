@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ExecutionStatus(StrEnum):
@@ -110,6 +110,70 @@ class WorkRecord:
     lease_until: float | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateMachineRecord:
+    """A state machine (API-1, API-2). Configurations are stored as the API's JSON text.
+
+    ``revision_id`` changes with every update; ``update_date`` is None until the first
+    update. ``status`` is ``ACTIVE`` or ``DELETING``.
+    """
+
+    arn: str
+    name: str
+    type: str
+    definition: str
+    role_arn: str
+    creation_date: float
+    revision_id: str
+    status: str = "ACTIVE"
+    update_date: float | None = None
+    logging_configuration: str | None = None
+    tracing_configuration: str | None = None
+    encryption_configuration: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionRecord:
+    """An immutable published version of a state machine (API-7); ``arn`` ends ``:<n>``."""
+
+    arn: str
+    state_machine_arn: str
+    version: int
+    definition: str
+    role_arn: str
+    type: str
+    revision_id: str
+    creation_date: float
+    description: str | None = None
+    logging_configuration: str | None = None
+    tracing_configuration: str | None = None
+    encryption_configuration: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AliasRecord:
+    """An alias routing starts to one or two versions by weight (API-10).
+
+    ``routing`` is the JSON text of the API's routingConfiguration list.
+    """
+
+    arn: str
+    state_machine_arn: str
+    name: str
+    routing: str
+    creation_date: float
+    description: str | None = None
+    update_date: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourcePage:
+    """A page of resources (state machines, versions or aliases) and the next token."""
+
+    items: list[Any]
+    next_token: str | None = None
+
+
 @dataclass(slots=True, kw_only=True)
 class Batch:
     """Changes applied together by :meth:`Store.commit`.
@@ -204,8 +268,14 @@ class Store(Protocol):
         status: ExecutionStatus | None = None,
         limit: int = 100,
         token: str | None = None,
+        version_arn: str | None = None,
+        alias_arn: str | None = None,
     ) -> ExecutionPage:
-        """Executions of a state machine, newest ``start_date`` first (ties: arn)."""
+        """Executions of a state machine, newest ``start_date`` first (ties: arn).
+
+        ``version_arn``/``alias_arn`` keep only executions started through that version or
+        alias (API-20).
+        """
         ...
 
     async def count_executions(self, state_machine_arn: str) -> dict[ExecutionStatus, int]:
@@ -255,4 +325,78 @@ class Store(Protocol):
 
     async def execution_arns_with_work(self, arns: Sequence[str]) -> set[str]:
         """Which of ``arns`` have at least one work item (for consistency checks)."""
+        ...
+
+    # --- resources: state machines, versions, aliases, tags -------------------------------
+    # These change rarely and one at a time, so each call is its own transaction.
+
+    async def insert_state_machine(self, record: StateMachineRecord) -> bool:
+        """Insert a state machine; False (and no change) when the arn exists already."""
+        ...
+
+    async def update_state_machine(self, record: StateMachineRecord) -> None:
+        """Replace an existing state machine's row (StoreError if it does not exist)."""
+        ...
+
+    async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
+        """A state machine by its unqualified arn, or None."""
+        ...
+
+    async def list_state_machines(
+        self, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        """State machines ordered by name (then arn), with an opaque next token."""
+        ...
+
+    async def delete_state_machine(self, arn: str) -> None:
+        """Delete a state machine with its versions, aliases and their tags (not an error
+        when absent). Executions and their history stay."""
+        ...
+
+    async def insert_version(self, record: VersionRecord) -> None:
+        """Insert a published version (StoreError if its arn exists)."""
+        ...
+
+    async def get_version(self, arn: str) -> VersionRecord | None:
+        """A version by its arn, or None."""
+        ...
+
+    async def list_versions(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        """A machine's versions, newest (highest number) first."""
+        ...
+
+    async def delete_version(self, arn: str) -> None:
+        """Delete a version and its tags (not an error when absent)."""
+        ...
+
+    async def put_alias(self, record: AliasRecord) -> None:
+        """Insert or replace an alias by arn."""
+        ...
+
+    async def get_alias(self, arn: str) -> AliasRecord | None:
+        """An alias by its arn, or None."""
+        ...
+
+    async def list_aliases(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        """A machine's aliases, newest creation first."""
+        ...
+
+    async def delete_alias(self, arn: str) -> None:
+        """Delete an alias and its tags (not an error when absent)."""
+        ...
+
+    async def get_tags(self, resource_arn: str) -> dict[str, str]:
+        """The tags of any resource arn (empty when none), in insertion order."""
+        ...
+
+    async def tag(self, resource_arn: str, tags: dict[str, str]) -> None:
+        """Add or overwrite tags on a resource."""
+        ...
+
+    async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
+        """Remove tags by key (absent keys are ignored)."""
         ...

@@ -14,12 +14,14 @@ import bisect
 import dataclasses
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
+from typing import Any, TypeVar
 
 import orjson
 
 from statewise.store.base import (
+    AliasRecord,
     Batch,
     DuplicateExecution,
     EventRecord,
@@ -27,11 +29,25 @@ from statewise.store.base import (
     ExecutionRecord,
     ExecutionStatus,
     FrameRecord,
+    ResourcePage,
+    StateMachineRecord,
     StoreError,
+    VersionRecord,
     WorkRecord,
 )
 
+_T = TypeVar("_T")
 _DUE_ORDER = attrgetter("due_at", "id")
+_MACHINE_ORDER = attrgetter("name", "arn")
+_VERSION_ORDER = attrgetter("version", "arn")
+_ALIAS_ORDER = attrgetter("creation_date", "arn")
+
+# Each listing's token starts with its kind, so a token from one listing (or from
+# list_executions, whose tokens have no kind) is rejected by another instead of silently
+# pointing somewhere meaningless.
+MACHINE_TOKEN = "stateMachine"
+VERSION_TOKEN = "version"
+ALIAS_TOKEN = "alias"
 
 
 def encode_page_token(start_date: float, arn: str) -> str:
@@ -53,6 +69,77 @@ def decode_page_token(token: str) -> tuple[float, str]:
         case [int() | float() as start_date, str() as arn] if not isinstance(start_date, bool):
             return float(start_date), arn
     raise ValueError(f"invalid pagination token: {token!r}")
+
+
+def encode_resource_token(kind: str, key: str | int | float, arn: str) -> str:
+    """The opaque ``next_token`` after a resource of a listing ``kind`` with sort ``key``."""
+    return base64.urlsafe_b64encode(orjson.dumps([kind, key, arn])).decode("ascii")
+
+
+def _decode_resource_token(kind: str, token: str) -> tuple[object, str]:
+    try:
+        value = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError(f"invalid pagination token: {token!r}") from exc
+    match value:
+        case [str() as found, key, str() as arn] if found == kind:
+            return key, arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
+def decode_machine_token(token: str) -> tuple[str, str]:
+    """The ``(name, arn)`` a list_state_machines token points after.
+
+    Raises:
+        ValueError: the token was not made for list_state_machines.
+    """
+    match _decode_resource_token(MACHINE_TOKEN, token):
+        case (str() as name, arn):
+            return name, arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
+def decode_version_token(token: str) -> tuple[int, str]:
+    """The ``(version, arn)`` a list_versions token points after.
+
+    Raises:
+        ValueError: the token was not made for list_versions.
+    """
+    match _decode_resource_token(VERSION_TOKEN, token):
+        case (int() as version, arn) if not isinstance(version, bool):
+            return version, arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
+def decode_alias_token(token: str) -> tuple[float, str]:
+    """The ``(creation_date, arn)`` a list_aliases token points after.
+
+    Raises:
+        ValueError: the token was not made for list_aliases.
+    """
+    match _decode_resource_token(ALIAS_TOKEN, token):
+        case (int() | float() as created, arn) if not isinstance(created, bool):
+            return float(created), arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
+def check_limit(limit: int) -> None:
+    """Reject a page size below one, as every listing does."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+
+
+def resource_page(
+    records: Sequence[_T], limit: int, kind: str, key: Callable[[_T], tuple[Any, str]]
+) -> ResourcePage:
+    """The page for ``records`` (fetched in order, up to ``limit + 1``): one more row than
+    asked means another page exists, so the last page never has a token to an empty page."""
+    if len(records) <= limit:
+        return ResourcePage(items=list(records))
+    sort_key, arn = key(records[limit - 1])
+    return ResourcePage(
+        items=list(records[:limit]), next_token=encode_resource_token(kind, sort_key, arn)
+    )
 
 
 class _History:
@@ -91,6 +178,14 @@ class MemoryStore:
         self._events: dict[str, _History] = {}
         self._work: dict[str, WorkRecord] = {}
         self._work_by_execution: dict[str, set[str]] = {}
+        self._machines: dict[str, StateMachineRecord] = {}
+        self._versions: dict[str, VersionRecord] = {}
+        self._versions_by_machine: dict[str, set[str]] = {}
+        self._aliases: dict[str, AliasRecord] = {}
+        self._aliases_by_machine: dict[str, set[str]] = {}
+        # Plain dicts keep insertion order, and an overwrite keeps a key's place: the order
+        # get_tags promises, and the one the SQLite seq column reproduces.
+        self._tags: dict[str, dict[str, str]] = {}
 
     def _check(self) -> None:
         if self._closed:
@@ -204,16 +299,19 @@ class MemoryStore:
         status: ExecutionStatus | None = None,
         limit: int = 100,
         token: str | None = None,
+        version_arn: str | None = None,
+        alias_arn: str | None = None,
     ) -> ExecutionPage:
         self._check()
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
+        check_limit(limit)
         after = decode_page_token(token) if token is not None else None
         records = [self._executions[arn] for arn in self._by_machine.get(state_machine_arn, ())]
         records = [
             record
             for record in records
             if (status is None or record.status == status)
+            and (version_arn is None or record.version_arn == version_arn)
+            and (alias_arn is None or record.alias_arn == alias_arn)
             and (after is None or (record.start_date, record.arn) < after)
         ]
         page = heapq.nlargest(limit + 1, records, key=attrgetter("start_date", "arn"))
@@ -296,3 +394,147 @@ class MemoryStore:
         for item in held:
             self._work[item.id] = dataclasses.replace(item, lease_owner=None, lease_until=None)
         return len(held)
+
+    # -- resources ---------------------------------------------------------------------
+
+    async def insert_state_machine(self, record: StateMachineRecord) -> bool:
+        self._check()
+        if record.arn in self._machines:
+            return False
+        self._machines[record.arn] = record
+        return True
+
+    async def update_state_machine(self, record: StateMachineRecord) -> None:
+        self._check()
+        if record.arn not in self._machines:
+            raise StoreError(f"update of unknown state machine {record.arn}")
+        self._machines[record.arn] = record
+
+    async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
+        self._check()
+        return self._machines.get(arn)
+
+    async def list_state_machines(
+        self, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        self._check()
+        check_limit(limit)
+        after = decode_machine_token(token) if token is not None else None
+        records = [
+            record
+            for record in self._machines.values()
+            if after is None or (record.name, record.arn) > after
+        ]
+        page = heapq.nsmallest(limit + 1, records, key=_MACHINE_ORDER)
+        return resource_page(page, limit, MACHINE_TOKEN, _MACHINE_ORDER)
+
+    async def delete_state_machine(self, arn: str) -> None:
+        self._check()
+        # Dependants go even when the machine row is already gone, so a retried delete
+        # finishes a cascade that an earlier one did not.
+        for version_arn in list(self._versions_by_machine.get(arn, ())):
+            self._delete_version(version_arn)
+        for alias_arn in list(self._aliases_by_machine.get(arn, ())):
+            self._delete_alias(alias_arn)
+        self._machines.pop(arn, None)
+        self._tags.pop(arn, None)
+
+    async def insert_version(self, record: VersionRecord) -> None:
+        self._check()
+        if record.arn in self._versions:
+            raise StoreError(f"version {record.arn} exists")
+        self._versions[record.arn] = record
+        self._versions_by_machine.setdefault(record.state_machine_arn, set()).add(record.arn)
+
+    async def get_version(self, arn: str) -> VersionRecord | None:
+        self._check()
+        return self._versions.get(arn)
+
+    async def list_versions(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        self._check()
+        check_limit(limit)
+        after = decode_version_token(token) if token is not None else None
+        arns = self._versions_by_machine.get(state_machine_arn, ())
+        records = [
+            self._versions[arn]
+            for arn in arns
+            if after is None or (self._versions[arn].version, arn) < after
+        ]
+        page = heapq.nlargest(limit + 1, records, key=_VERSION_ORDER)
+        return resource_page(page, limit, VERSION_TOKEN, _VERSION_ORDER)
+
+    async def delete_version(self, arn: str) -> None:
+        self._check()
+        self._delete_version(arn)
+
+    def _delete_version(self, arn: str) -> None:
+        old = self._versions.pop(arn, None)
+        if old is not None:
+            _unindex(self._versions_by_machine, old.state_machine_arn, arn)
+        self._tags.pop(arn, None)
+
+    async def put_alias(self, record: AliasRecord) -> None:
+        self._check()
+        old = self._aliases.get(record.arn)
+        if old is not None and old.state_machine_arn != record.state_machine_arn:
+            _unindex(self._aliases_by_machine, old.state_machine_arn, record.arn)
+        self._aliases[record.arn] = record
+        self._aliases_by_machine.setdefault(record.state_machine_arn, set()).add(record.arn)
+
+    async def get_alias(self, arn: str) -> AliasRecord | None:
+        self._check()
+        return self._aliases.get(arn)
+
+    async def list_aliases(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        self._check()
+        check_limit(limit)
+        after = decode_alias_token(token) if token is not None else None
+        arns = self._aliases_by_machine.get(state_machine_arn, ())
+        records = [
+            self._aliases[arn]
+            for arn in arns
+            if after is None or (self._aliases[arn].creation_date, arn) < after
+        ]
+        page = heapq.nlargest(limit + 1, records, key=_ALIAS_ORDER)
+        return resource_page(page, limit, ALIAS_TOKEN, _ALIAS_ORDER)
+
+    async def delete_alias(self, arn: str) -> None:
+        self._check()
+        self._delete_alias(arn)
+
+    def _delete_alias(self, arn: str) -> None:
+        old = self._aliases.pop(arn, None)
+        if old is not None:
+            _unindex(self._aliases_by_machine, old.state_machine_arn, arn)
+        self._tags.pop(arn, None)
+
+    async def get_tags(self, resource_arn: str) -> dict[str, str]:
+        self._check()
+        # A copy: the caller may change what it got without changing the store.
+        return dict(self._tags.get(resource_arn, {}))
+
+    async def tag(self, resource_arn: str, tags: dict[str, str]) -> None:
+        self._check()
+        if tags:
+            self._tags.setdefault(resource_arn, {}).update(tags)
+
+    async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
+        self._check()
+        held = self._tags.get(resource_arn)
+        if held is None:
+            return
+        for key in keys:
+            held.pop(key, None)
+        if not held:
+            del self._tags[resource_arn]
+
+
+def _unindex(index: dict[str, set[str]], machine_arn: str, arn: str) -> None:
+    arns = index[machine_arn]
+    arns.discard(arn)
+    if not arns:
+        del index[machine_arn]

@@ -5,6 +5,7 @@ event loop never blocks on disk and there is exactly one writer (SQLite allows o
 queueing here is cheaper than contending for its lock). ``commit`` writes a whole scheduler
 tick in one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per table, which is what
 makes thousands of durable transitions per second possible with ``synchronous=FULL``.
+State machines, versions, aliases and tags are in ``sqlite_resources.py`` (a mixin).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from statewise.store.base import (
     StoreError,
     WorkRecord,
 )
-from statewise.store.memory import decode_page_token, encode_page_token
+from statewise.store.memory import check_limit, decode_page_token, encode_page_token
 from statewise.store.migrate import migrate_sqlite
+from statewise.store.sqlite_resources import SqliteResources
 
 _T = TypeVar("_T")
 
@@ -248,7 +250,7 @@ def _in_transaction(conn: sqlite3.Connection, body: Callable[[], _T]) -> _T:
     return result
 
 
-class SqliteStore:
+class SqliteStore(SqliteResources):
     """The Store protocol on one SQLite file (or ``":memory:"``)."""
 
     def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> None:
@@ -275,6 +277,10 @@ class SqliteStore:
             return await loop.run_in_executor(self._executor, self._on_worker, fn)
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite ({self._path}): {exc}") from exc
+
+    async def _transact(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``fn(connection)`` on the worker thread in one ``BEGIN IMMEDIATE`` transaction."""
+        return await self._run(lambda conn: _in_transaction(conn, lambda: fn(conn)))
 
     def _on_worker(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
         if self._conn is None:
@@ -386,14 +392,22 @@ class SqliteStore:
         status: ExecutionStatus | None = None,
         limit: int = 100,
         token: str | None = None,
+        version_arn: str | None = None,
+        alias_arn: str | None = None,
     ) -> ExecutionPage:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
+        check_limit(limit)
         sql = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?"
         params: list[Any] = [state_machine_arn]
         if status is not None:
             sql += " AND status = ?"
             params.append(status)
+        # Served by the partial indexes of 0002: `= ?` implies the IS NOT NULL they require.
+        if version_arn is not None:
+            sql += " AND version_arn = ?"
+            params.append(version_arn)
+        if alias_arn is not None:
+            sql += " AND alias_arn = ?"
+            params.append(alias_arn)
         if token is not None:
             # Keyset pagination: a row value comparison the (machine, start_date, arn) index
             # serves as a range, so page N costs the same as page 1.

@@ -1,0 +1,288 @@
+"""SqliteStore's resource methods: state machines, versions, aliases and tags (schema 0002).
+
+They live apart from the execution hot path in ``sqlite.py`` because they share nothing with
+it but the worker thread: each call is one small statement or transaction, not a batch.
+:class:`SqliteResources` is a mixin; :class:`~statewise.store.sqlite.SqliteStore` supplies
+``_run`` (run a function on the worker thread that owns the connection) and ``_transact``
+(the same, inside one ``BEGIN IMMEDIATE`` transaction).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
+
+from statewise.store.base import (
+    AliasRecord,
+    ResourcePage,
+    StateMachineRecord,
+    StoreError,
+    VersionRecord,
+)
+from statewise.store.memory import (
+    ALIAS_TOKEN,
+    MACHINE_TOKEN,
+    VERSION_TOKEN,
+    check_limit,
+    decode_alias_token,
+    decode_machine_token,
+    decode_version_token,
+    resource_page,
+)
+
+_T = TypeVar("_T")
+
+# Column order is the record's field order, so a row maps onto the record by position.
+_MACHINE_FIELDS = (
+    "arn",
+    "name",
+    "type",
+    "definition",
+    "role_arn",
+    "creation_date",
+    "revision_id",
+    "status",
+    "update_date",
+    "logging_configuration",
+    "tracing_configuration",
+    "encryption_configuration",
+)
+_VERSION_FIELDS = (
+    "arn",
+    "state_machine_arn",
+    "version",
+    "definition",
+    "role_arn",
+    "type",
+    "revision_id",
+    "creation_date",
+    "description",
+    "logging_configuration",
+    "tracing_configuration",
+    "encryption_configuration",
+)
+_ALIAS_FIELDS = (
+    "arn",
+    "state_machine_arn",
+    "name",
+    "routing",
+    "creation_date",
+    "description",
+    "update_date",
+)
+_MACHINE_COLUMNS = ", ".join(_MACHINE_FIELDS)
+_VERSION_COLUMNS = ", ".join(_VERSION_FIELDS)
+_ALIAS_COLUMNS = ", ".join(_ALIAS_FIELDS)
+_MACHINE_ROW = attrgetter(*_MACHINE_FIELDS)
+_VERSION_ROW = attrgetter(*_VERSION_FIELDS)
+_ALIAS_ROW = attrgetter(*_ALIAS_FIELDS)
+_MACHINE_ORDER = attrgetter("name", "arn")
+_VERSION_ORDER = attrgetter("version", "arn")
+_ALIAS_ORDER = attrgetter("creation_date", "arn")
+
+
+def _marks(fields: Sequence[str]) -> str:
+    return ", ".join("?" * len(fields))
+
+
+_INSERT_MACHINE = (
+    f"INSERT INTO state_machines ({_MACHINE_COLUMNS}) VALUES ({_marks(_MACHINE_FIELDS)}) "
+    "ON CONFLICT (arn) DO NOTHING"
+)
+# Every column but arn, as MemoryStore replaces the whole record; arn goes last for WHERE.
+_UPDATE_MACHINE = (
+    "UPDATE state_machines SET "
+    + ", ".join(f"{name} = ?" for name in _MACHINE_FIELDS[1:])
+    + " WHERE arn = ?"
+)
+_UPDATE_MACHINE_ROW = attrgetter(*_MACHINE_FIELDS[1:], "arn")
+_INSERT_VERSION = f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({_marks(_VERSION_FIELDS)})"
+_UPSERT_ALIAS = (
+    f"INSERT INTO aliases ({_ALIAS_COLUMNS}) VALUES ({_marks(_ALIAS_FIELDS)}) "
+    "ON CONFLICT (arn) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _ALIAS_FIELDS[1:])
+)
+# Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
+_UPSERT_TAG = (
+    "INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value"
+)
+# Tags first: they are found through the version and alias rows deleted next.
+_CASCADE = (
+    "DELETE FROM tags WHERE resource_arn IN ("
+    "SELECT arn FROM versions WHERE state_machine_arn = ?1 "
+    "UNION ALL SELECT arn FROM aliases WHERE state_machine_arn = ?1 "
+    "UNION ALL SELECT ?1)",
+    "DELETE FROM versions WHERE state_machine_arn = ?1",
+    "DELETE FROM aliases WHERE state_machine_arn = ?1",
+    "DELETE FROM state_machines WHERE arn = ?1",
+)
+
+
+def _machine(row: Any) -> StateMachineRecord:
+    return StateMachineRecord(**dict(zip(_MACHINE_FIELDS, row, strict=True)))
+
+
+def _version(row: Any) -> VersionRecord:
+    return VersionRecord(**dict(zip(_VERSION_FIELDS, row, strict=True)))
+
+
+def _alias(row: Any) -> AliasRecord:
+    return AliasRecord(**dict(zip(_ALIAS_FIELDS, row, strict=True)))
+
+
+def _fetch(
+    sql: str, params: Sequence[Any], record: Callable[[Any], _T]
+) -> Callable[[sqlite3.Connection], list[_T]]:
+    def read(conn: sqlite3.Connection) -> list[_T]:
+        return [record(row) for row in conn.execute(sql, params)]
+
+    return read
+
+
+class SqliteResources:
+    """The resource half of the Store protocol, on the connection ``_run`` hands out."""
+
+    # Overridden by SqliteStore; defined so that the mixin type-checks on its own.
+    async def _run(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        raise NotImplementedError
+
+    async def _transact(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        raise NotImplementedError
+
+    async def _execute(self, sql: str, params: Sequence[Any]) -> int:
+        """One statement in its own transaction; how many rows it changed."""
+        return await self._transact(lambda conn: conn.execute(sql, params).rowcount)
+
+    async def _get(self, sql: str, arn: str, record: Callable[[Any], _T]) -> _T | None:
+        found = await self._run(_fetch(sql, (arn,), record))
+        return found[0] if found else None
+
+    # -- state machines ----------------------------------------------------------------
+
+    async def insert_state_machine(self, record: StateMachineRecord) -> bool:
+        return await self._execute(_INSERT_MACHINE, _MACHINE_ROW(record)) == 1
+
+    async def update_state_machine(self, record: StateMachineRecord) -> None:
+        if await self._execute(_UPDATE_MACHINE, _UPDATE_MACHINE_ROW(record)) == 0:
+            raise StoreError(f"update of unknown state machine {record.arn}")
+
+    async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
+        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE arn = ?"
+        return await self._get(sql, arn, _machine)
+
+    async def list_state_machines(
+        self, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines"
+        params: list[Any] = []
+        if token is not None:
+            # Keyset pagination on the (name, arn) index: page N costs what page 1 does, and
+            # rows added or deleted between pages cannot shift what a token points after.
+            sql += " WHERE (name, arn) > (?, ?)"
+            params.extend(decode_machine_token(token))
+        sql += " ORDER BY name, arn LIMIT ?"
+        params.append(limit + 1)
+        records = await self._run(_fetch(sql, params, _machine))
+        return resource_page(records, limit, MACHINE_TOKEN, _MACHINE_ORDER)
+
+    async def delete_state_machine(self, arn: str) -> None:
+        def delete(conn: sqlite3.Connection) -> None:
+            for sql in _CASCADE:
+                conn.execute(sql, (arn,))
+
+        await self._transact(delete)
+
+    # -- versions ----------------------------------------------------------------------
+
+    async def insert_version(self, record: VersionRecord) -> None:
+        row = _VERSION_ROW(record)
+
+        def insert(conn: sqlite3.Connection) -> None:
+            try:
+                conn.execute(_INSERT_VERSION, row)
+            except sqlite3.IntegrityError as exc:
+                if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                    raise  # another constraint (NOT NULL): _run reports it as a StoreError
+                raise StoreError(f"version {record.arn} exists") from exc
+
+        await self._transact(insert)
+
+    async def get_version(self, arn: str) -> VersionRecord | None:
+        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE arn = ?"
+        return await self._get(sql, arn, _version)
+
+    async def list_versions(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?"
+        params: list[Any] = [state_machine_arn]
+        if token is not None:
+            sql += " AND (version, arn) < (?, ?)"
+            params.extend(decode_version_token(token))
+        sql += " ORDER BY version DESC, arn DESC LIMIT ?"
+        params.append(limit + 1)
+        records = await self._run(_fetch(sql, params, _version))
+        return resource_page(records, limit, VERSION_TOKEN, _VERSION_ORDER)
+
+    async def delete_version(self, arn: str) -> None:
+        await self._delete_with_tags("versions", arn)
+
+    async def _delete_with_tags(self, table: str, arn: str) -> None:
+        # ``table`` is one of two literals from this module, never caller input.
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute(f"DELETE FROM {table} WHERE arn = ?", (arn,))
+            conn.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
+
+        await self._transact(delete)
+
+    # -- aliases -----------------------------------------------------------------------
+
+    async def put_alias(self, record: AliasRecord) -> None:
+        await self._execute(_UPSERT_ALIAS, _ALIAS_ROW(record))
+
+    async def get_alias(self, arn: str) -> AliasRecord | None:
+        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE arn = ?"
+        return await self._get(sql, arn, _alias)
+
+    async def list_aliases(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?"
+        params: list[Any] = [state_machine_arn]
+        if token is not None:
+            sql += " AND (creation_date, arn) < (?, ?)"
+            params.extend(decode_alias_token(token))
+        sql += " ORDER BY creation_date DESC, arn DESC LIMIT ?"
+        params.append(limit + 1)
+        records = await self._run(_fetch(sql, params, _alias))
+        return resource_page(records, limit, ALIAS_TOKEN, _ALIAS_ORDER)
+
+    async def delete_alias(self, arn: str) -> None:
+        await self._delete_with_tags("aliases", arn)
+
+    # -- tags --------------------------------------------------------------------------
+
+    async def get_tags(self, resource_arn: str) -> dict[str, str]:
+        sql = "SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY seq"
+        pairs = await self._run(_fetch(sql, (resource_arn,), itemgetter(0, 1)))
+        return dict(pairs)
+
+    async def tag(self, resource_arn: str, tags: dict[str, str]) -> None:
+        if not tags:
+            return
+        rows = [(resource_arn, key, value) for key, value in tags.items()]
+        # In dict order, so new keys get increasing seq values: insertion order on read.
+        await self._transact(lambda conn: conn.executemany(_UPSERT_TAG, rows))
+
+    async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        rows = [(resource_arn, key) for key in keys]
+        sql = "DELETE FROM tags WHERE resource_arn = ? AND key = ?"
+        await self._transact(lambda conn: conn.executemany(sql, rows))
