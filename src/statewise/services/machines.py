@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from statewise.errors import (
     ConflictException,
     InvalidArn,
     InvalidDefinition,
+    InvalidLoggingConfiguration,
     MissingRequiredParameter,
     ResourceNotFound,
     ServiceQuotaExceededException,
@@ -29,7 +31,28 @@ from statewise.services.names import check_alias_name, check_name
 from statewise.store.base import AliasRecord, StateMachineRecord, Store, VersionRecord
 
 MAX_VERSIONS = 1000
+CACHE_SECONDS = 1.0
 MAX_ALIASES = 100
+
+
+def check_logging(logging: dict[str, Any] | None) -> None:
+    """InvalidLoggingConfiguration: a level other than OFF needs exactly one log group whose
+    ARN ends with ``:*`` (API-1)."""
+    if not logging:
+        return
+    level = logging.get("level", "OFF")
+    destinations = logging.get("destinations") or []
+    if level != "OFF" and len(destinations) != 1:
+        raise InvalidLoggingConfiguration(
+            "Invalid Logging Configuration: Must specify exactly one Log Destination if "
+            "logging level is not OFF."
+        )
+    for destination in destinations:
+        group = (destination.get("cloudWatchLogsLogGroup") or {}).get("logGroupArn", "")
+        if not group.startswith("arn:") or not group.endswith(":*"):
+            raise InvalidLoggingConfiguration(
+                f"Invalid Logging Configuration: Log Group ARN must end with ':*': '{group}'"
+            )
 
 
 def check_definition(definition: str, *, express: bool) -> None:
@@ -86,6 +109,24 @@ class Machines:
         self.region = region
         self.account = account
         self.now = now
+        # Starts look their machine up on every call; AWS applies updates to new starts
+        # "within seconds" (API-3), so a short-lived cache is faithful and saves a read.
+        self._cache: dict[str, tuple[float, StateMachineRecord]] = {}
+
+    async def _machine(self, arn: str) -> StateMachineRecord | None:
+        cached = self._cache.get(arn)
+        moment = time.monotonic()
+        if cached is not None and moment - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        record = await self.store.get_state_machine(arn)
+        if record is None:
+            self._cache.pop(arn, None)
+        else:
+            self._cache[arn] = (moment, record)
+        return record
+
+    def _forget(self, arn: str) -> None:
+        self._cache.pop(arn, None)
 
     async def create(
         self,
@@ -106,6 +147,7 @@ class Machines:
         if version_description is not None and not publish:
             raise ValidationException("Version description can only be set when publish is true")
         check_definition(definition, express=type == "EXPRESS")
+        check_logging(logging)
         arn = arns.state_machine(name, self.region, self.account)
         record = StateMachineRecord(
             arn=arn,
@@ -164,7 +206,7 @@ class Machines:
         """The machine, version or alias an ARN names (ARN-3); an alias picks a version by
         its routing weights (API-15)."""
         base, qualifier = split_qualified(arn)
-        machine = await self.store.get_state_machine(base)
+        machine = await self._machine(base)
         if machine is None:
             raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
         if qualifier is None:
@@ -215,6 +257,7 @@ class Machines:
             raise StateMachineDeleting(f"State Machine is being deleted: '{arn}'")
         if definition is not None:
             check_definition(definition, express=record.type == "EXPRESS")
+        check_logging(logging)
         changes: dict[str, Any] = {}
         if definition is not None:
             changes["definition"] = definition
@@ -227,6 +270,7 @@ class Machines:
         if encryption is not None:
             changes["encryption_configuration"] = _dump(encryption)
         updated = replace(record, **changes)
+        self._forget(record.arn)
         if updated != record:
             updated = replace(updated, revision_id=str(uuid.uuid4()), update_date=self.now())
             await self.store.update_state_machine(updated)
@@ -247,6 +291,7 @@ class Machines:
             else:
                 await self.store.delete_alias(arn)
             return
+        self._forget(base)
         await self.store.delete_state_machine(base)
 
     async def publish(
