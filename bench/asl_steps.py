@@ -74,8 +74,52 @@ def wide_template() -> dict[str, Any]:
     }
 
 
-def run(machine: StateMachine, start_input: Any, seconds: float) -> tuple[int, float]:
-    """Step through ``machine`` (restarting at the end) for about ``seconds``."""
+def jsonata_output_template() -> dict[str, Any]:
+    """A JSONata Pass whose Output template holds 10 expressions (issue 8's first case)."""
+    output: dict[str, Any] = {f"f{i}": f"{{% $states.input.fields.k{i} %}}" for i in range(6)}
+    output.update(
+        {
+            "greeting": "{% 'Hello ' & $states.input.fields.k0 & ' from ' & $name %}",
+            "sum": "{% $states.input.fields.k2 + $states.input.fields.k3 %}",
+            "count": "{% $count($states.input.list) %}",
+            "upper": "{% $uppercase($name) %}",
+        }
+    )
+    return {
+        "QueryLanguage": "JSONata",
+        "StartAt": "T",
+        "States": {"T": {"Type": "Pass", "Output": output, "End": True}},
+    }
+
+
+def jsonata_choice_filter(length: int = 100) -> dict[str, Any]:
+    """JSONata Choice states on a filter over the input's items (issue 8's second case),
+    chained so that nearly every step is a Choice."""
+    states: dict[str, Any] = {}
+    for i in range(length):
+        after = f"C{i + 1}" if i + 1 < length else "Done"
+        states[f"C{i}"] = {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $count($states.input.items[price > 100]) > 2 %}",
+                    "Next": after,
+                }
+            ],
+            "Default": after,
+        }
+    states["Done"] = {"Type": "Succeed"}
+    return {"QueryLanguage": "JSONata", "StartAt": "C0", "States": states}
+
+
+def run(
+    machine: StateMachine,
+    start_input: Any,
+    seconds: float,
+    variables: dict[str, Any] | None = None,
+) -> tuple[int, float, float]:
+    """Step through ``machine`` (restarting at the end) for about ``seconds``; returns the
+    steps, the wall-clock seconds and this process's CPU seconds (steadier on a busy host)."""
     entropy = SeededEntropy(1)
     base = {
         "Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:m:e", "Name": "e"},
@@ -85,6 +129,7 @@ def run(machine: StateMachine, start_input: Any, seconds: float) -> tuple[int, f
     name: str | None = machine.start_at
     value = start_input
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + seconds
     while True:
         for _ in range(1000):
@@ -93,7 +138,9 @@ def run(machine: StateMachine, start_input: Any, seconds: float) -> tuple[int, f
             state = machine.states[name]
             env = evaluate.Env(
                 context={**base, "State": {"Name": name, "EnteredTime": "2026-01-01T00:00:00Z"}},
+                variables=variables or {},
                 entropy=entropy,
+                now=1_767_225_600.0,
             )
             decision = evaluate.enter(state, value, env)
             if not isinstance(decision, Advance):
@@ -102,7 +149,7 @@ def run(machine: StateMachine, start_input: Any, seconds: float) -> tuple[int, f
             steps += 1
         now = time.perf_counter()
         if now >= deadline:
-            return steps, now - started
+            return steps, now - started, time.process_time() - cpu_started
 
 
 def main() -> None:
@@ -110,13 +157,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     fields = {f"k{i}": i for i in range(20)}
-    scenarios = [
-        ("pass_chain_100", load(pass_chain()), {"data": {"count": 1, "name": "n"}}),
-        ("choice_loop_mathadd", load(choice_loop()), {}),
-        ("template_20_paths_5_intrinsics", load(wide_template()), {"fields": fields, "list": [1]}),
+    items = {"items": [{"id": i, "price": i * 20} for i in range(10)]}
+    scenarios: list[tuple[str, StateMachine, Any, dict[str, Any]]] = [
+        ("pass_chain_100", load(pass_chain()), {"data": {"count": 1, "name": "n"}}, {}),
+        ("choice_loop_mathadd", load(choice_loop()), {}, {}),
+        (
+            "template_20_paths_5_intrinsics",
+            load(wide_template()),
+            {"fields": fields, "list": [1]},
+            {},
+        ),
+        (
+            "jsonata_pass_output_10_expressions",
+            load(jsonata_output_template()),
+            {"fields": fields, "list": [1, 2, 3]},
+            {"name": "statewise"},
+        ),
+        ("jsonata_choice_filter_chain_100", load(jsonata_choice_filter()), items, {}),
     ]
-    for label, machine, start in scenarios:
-        steps, elapsed = run(machine, start, args.seconds)
+    for label, machine, start, variables in scenarios:
+        steps, elapsed, cpu = run(machine, start, args.seconds, variables)
         print(
             json.dumps(
                 {
@@ -125,6 +185,7 @@ def main() -> None:
                     "seconds": round(elapsed, 3),
                     "steps_per_second": round(steps / elapsed),
                     "us_per_step": round(elapsed / steps * 1e6, 2),
+                    "steps_per_cpu_second": round(steps / cpu),
                 }
             )
         )

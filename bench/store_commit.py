@@ -1,4 +1,4 @@
-"""SQLite commit throughput: prints one JSON line per (synchronous mode, transitions per commit).
+"""Store commit throughput: one JSON line per (store setting, transitions per commit).
 
 A transition is what the engine writes for one state step: two history events, one frame
 upsert, one work delete and one work insert. A commit carries ``batch`` transitions of
@@ -6,16 +6,25 @@ upsert, one work delete and one work insert. A commit carries ``batch`` transiti
 timed (worker-thread hop, transaction and fsync included; building the Batch is not).
 
     python bench/store_commit.py [--seconds 2] [--payload 256] [--dir DIR]
+        [--store postgresql://USER@HOST/DATABASE]
+
+SQLite runs with synchronous FULL and NORMAL. ``--store`` measures PostgreSQL instead, each
+size in a schema of its own that the bench creates and drops (the server's own
+synchronous_commit setting applies, and is reported).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sqlite3
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from statewise.store.base import (
@@ -24,6 +33,7 @@ from statewise.store.base import (
     ExecutionRecord,
     ExecutionStatus,
     FrameRecord,
+    Store,
     WorkRecord,
 )
 from statewise.store.sqlite import SqliteStore
@@ -101,11 +111,11 @@ def tick(arns: list[str], text: str, step: int) -> Batch:
 
 
 async def measure(
-    path: Path, synchronous: str, size: int, seconds: float, payload: int
+    make: Callable[[], Store], size: int, seconds: float, payload: int
 ) -> dict[str, object]:
     text = '{"output": "' + "x" * max(0, payload - 14) + '"}'
     arns = [ARN.format(n) for n in range(size)]
-    store = SqliteStore(path, synchronous=synchronous)
+    store = make()
     await store.open()
     try:
         await store.commit(setup(arns, text))
@@ -121,8 +131,6 @@ async def measure(
         await store.close()
     return {
         "bench": "store_commit",
-        "backend": "sqlite",
-        "synchronous": synchronous,
         "transitions_per_commit": size,
         "payload_bytes": len(text),
         "commits": commits,
@@ -130,8 +138,48 @@ async def measure(
         "commits_per_s": round(commits / spent, 1),
         "transitions_per_s": round(commits * size / spent, 1),
         "events_per_s": round(2 * commits * size / spent, 1),
-        "sqlite_version": sqlite3.sqlite_version,
     }
+
+
+async def sqlite(
+    path: Path, synchronous: str, size: int, seconds: float, payload: int
+) -> dict[str, object]:
+    make = functools.partial(SqliteStore, path, synchronous=synchronous)
+    result = await measure(make, size, seconds, payload)
+    return (
+        {"backend": "sqlite", "synchronous": synchronous}
+        | result
+        | {"sqlite_version": sqlite3.sqlite_version}
+    )
+
+
+@asynccontextmanager
+async def scratch_schema(url: str) -> AsyncIterator[tuple[str, dict[str, object]]]:
+    """A new schema to measure in, dropped afterwards, and the server's relevant settings."""
+    import asyncpg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"CREATE SCHEMA {name}")
+        server = {
+            "server_version": await conn.fetchval("SHOW server_version"),
+            "synchronous_commit": await conn.fetchval("SHOW synchronous_commit"),
+        }
+        try:
+            yield name, server
+        finally:
+            await conn.execute(f"DROP SCHEMA {name} CASCADE")
+    finally:
+        await conn.close()
+
+
+async def postgres(url: str, size: int, seconds: float, payload: int) -> dict[str, object]:
+    from statewise.store.postgres import PostgresStore
+
+    async with scratch_schema(url) as (schema, server):
+        result = await measure(lambda: PostgresStore(url, schema=schema), size, seconds, payload)
+    return {"backend": "postgresql"} | result | server
 
 
 def main() -> None:
@@ -140,12 +188,19 @@ def main() -> None:
     parser.add_argument("--payload", type=int, default=256, help="bytes per event and frame")
     parser.add_argument("--dir", type=Path, default=None, help="where the database files go")
     parser.add_argument("--sizes", default="1,10,100,1000", help="transitions per commit")
+    parser.add_argument("--store", default=None, help="a postgresql:// URL to measure instead")
     args = parser.parse_args()
+    sizes = [int(part) for part in args.sizes.split(",")]
+    if args.store is not None:
+        for size in sizes:
+            result = asyncio.run(postgres(args.store, size, args.seconds, args.payload))
+            print(json.dumps(result), flush=True)
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         for synchronous in ("FULL", "NORMAL"):
-            for size in (int(part) for part in args.sizes.split(",")):
+            for size in sizes:
                 path = Path(folder) / f"bench-{synchronous}-{size}.db"
-                result = asyncio.run(measure(path, synchronous, size, args.seconds, args.payload))
+                result = asyncio.run(sqlite(path, synchronous, size, args.seconds, args.payload))
                 print(json.dumps(result), flush=True)
 
 

@@ -63,6 +63,17 @@ def validate(files: tuple[str, ...], express: bool) -> None:
     help="KEY=VALUE settings, as AWS Step Functions Local's --env-file.",
 )
 @click.option("--wait-time-scale", type=float, default=None, help="Scale Wait durations.")
+@click.option(
+    "--aws-endpoint",
+    default=None,
+    help="Endpoint URL for AWS service integrations (e.g. a local emulator).",
+)
+@click.option(
+    "--http-connections",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="JSON file: EventBridge connection ARN -> credentials for HTTP Tasks.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str | None,
@@ -73,6 +84,8 @@ def serve(
     account: str | None,
     env_file: str | None,
     wait_time_scale: float | None,
+    aws_endpoint: str | None,
+    http_connections: str | None,
     log_level: str,
 ) -> None:
     """Serve the Step Functions API (and the rest) on one HTTP port."""
@@ -96,6 +109,8 @@ def serve(
         region=region,
         account=account,
         wait_time_scale=wait_time_scale,
+        aws_endpoint=aws_endpoint,
+        http_connections=http_connections,
     )
     if not settings.loopback and not settings.access_keys:
         raise click.UsageError(

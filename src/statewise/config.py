@@ -42,6 +42,11 @@ class Settings:
             1.0 is real time, 0 makes waits immediate.
         endpoints: service endpoints for integrations, by Step Functions Local's names.
         access_keys: access key id -> secret, required when listening beyond loopback.
+        aws_endpoint: where AWS service integrations are sent when ``endpoints`` names no
+            endpoint for the service (None: AWS itself, through the usual endpoint rules).
+        http_connections: a JSON file mapping EventBridge connection ARNs (or names) to the
+            credentials HTTP Tasks use for them.
+        task_token_key: the hex HMAC key of task tokens; None keeps one in ``data_dir``.
     """
 
     host: str = "127.0.0.1"
@@ -53,6 +58,9 @@ class Settings:
     wait_time_scale: float = 1.0
     endpoints: Mapping[str, str] = field(default_factory=dict)
     access_keys: Mapping[str, str] = field(default_factory=dict)
+    aws_endpoint: str | None = None
+    http_connections: Path | None = None
+    task_token_key: str | None = None
 
     @property
     def loopback(self) -> bool:
@@ -110,6 +118,8 @@ def from_environment(
     account: str | None = None,
     wait_time_scale: float | None = None,
     access_keys: str | None = None,
+    aws_endpoint: str | None = None,
+    http_connections: str | None = None,
 ) -> Settings:
     """Settings from explicit values (flags) over environment variables over defaults."""
     scale = wait_time_scale
@@ -131,4 +141,11 @@ def from_environment(
         wait_time_scale=scale,
         endpoints={name: env[name] for name in LOCAL_ENDPOINT_VARIABLES if env.get(name)},
         access_keys=parse_access_keys(access_keys or _first(env, "STATEWISE_ACCESS_KEYS")),
+        aws_endpoint=aws_endpoint or _first(env, "STATEWISE_AWS_ENDPOINT"),
+        http_connections=_path(http_connections or _first(env, "STATEWISE_HTTP_CONNECTIONS")),
+        task_token_key=_first(env, "STATEWISE_TASK_TOKEN_KEY"),
     )
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None

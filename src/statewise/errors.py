@@ -125,3 +125,45 @@ class ValidationException(StatewiseError):
     def __init__(self, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class ActivityDoesNotExist(StatewiseError):
+    """No activity has this ARN (API-27, API-30)."""
+
+    code = "ActivityDoesNotExist"
+
+
+class ActivityAlreadyExists(StatewiseError):
+    """An activity with this name exists with a different configuration (API-26)."""
+
+    code = "ActivityAlreadyExists"
+
+
+class ActivityLimitExceeded(StatewiseError):
+    """Too many activities (Q-10)."""
+
+    code = "ActivityLimitExceeded"
+
+
+class ActivityWorkerLimitExceeded(StatewiseError):
+    """Too many workers polling one activity at once (Q-12)."""
+
+    code = "ActivityWorkerLimitExceeded"
+
+
+class TaskDoesNotExist(StatewiseError):
+    """A task token names no known task (API-31..API-33)."""
+
+    code = "TaskDoesNotExist"
+
+
+class TaskTimedOut(StatewiseError):
+    """The task of a token timed out or has already closed (API-31..API-33)."""
+
+    code = "TaskTimedOut"
+
+
+class InvalidOutput(StatewiseError):
+    """SendTaskSuccess output that is not JSON or too large (API-31)."""
+
+    code = "InvalidOutput"

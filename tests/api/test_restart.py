@@ -26,9 +26,7 @@ def test_waiting_execution_survives_a_restart(tmp_path: Path) -> None:
     """Graceful shutdown keeps in-flight work durable; the next start resumes it."""
     first = Server(tmp_path)
     sfn = first.client()
-    arn = sfn.create_state_machine(name="restart", definition=WAIT, roleArn=ROLE)[
-        "stateMachineArn"
-    ]
+    arn = sfn.create_state_machine(name="restart", definition=WAIT, roleArn=ROLE)["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn, name="survivor")["executionArn"]
     first.stop()
     # uvicorn finishes its graceful shutdown, then re-raises the signal it caught.

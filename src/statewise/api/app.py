@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from statewise.api import awsjson, sfn, sfn_resources
+from statewise.api import awsjson, lambda_api, runtime_api, sfn, sfn_resources, sfn_tasks
 from statewise.services import Services
+from statewise.ui.routes import routes as console_routes
 
-HANDLERS = {**sfn.HANDLERS, **sfn_resources.HANDLERS}
+HANDLERS = {**sfn.HANDLERS, **sfn_resources.HANDLERS, **sfn_tasks.HANDLERS}
 
 
 def create_app(services: Services, *, manage_lifecycle: bool = True) -> Starlette:
@@ -45,6 +46,9 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Starlett
             Route("/", step_functions, methods=["POST"]),
             Route("/", root, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
+            *console_routes(services),
+            *lambda_api.routes(services),
+            *runtime_api.routes(services),
         ],
         lifespan=lifespan,
     )

@@ -123,6 +123,8 @@ async def _check_resource(services: Services, arn: str) -> None:
             found = await services.store.get_version(arn) is not None
         else:
             found = await services.store.get_alias(arn) is not None
+    elif ":activity:" in arn:
+        found = services.activities.exists(arn)
     if not found:
         raise ResourceNotFound(f"Resource not found: '{arn}'")
 

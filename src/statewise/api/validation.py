@@ -56,8 +56,12 @@ def message(errors: list[ConstraintError]) -> str:
 
 
 @functools.cache
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text, re.DOTALL)
+def _pattern(text: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(text, re.DOTALL)
+    except re.error:
+        # A Java-only construct (the Lambda model's tag patterns use \p{L}): not checked.
+        return None
 
 
 def validate(shape: StructureShape, body: dict[str, Any]) -> list[ConstraintError]:
@@ -127,7 +131,8 @@ def _value(shape: Shape, value: Any, location: str, errors: list[ConstraintError
                 )
             )
         pattern = meta.get("pattern")
-        if pattern and not _pattern(pattern).fullmatch(value):
+        compiled = _pattern(pattern) if pattern else None
+        if compiled is not None and not compiled.fullmatch(value):
             errors.append(
                 ConstraintError(
                     shown,

@@ -8,6 +8,21 @@ from datetime import datetime
 from statewise.asl.errors import Failure
 from statewise.types import JSON
 
+# Variables a state assigns (VAR-4): applied together once the state is done, and shown in
+# its ``...StateExited`` event (VAR-10). None when the state has no Assign at all.
+Assigned = dict[str, JSON] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationFailed:
+    """A JSONata expression failed: the ``EvaluationFailed`` history event that precedes
+    the failure's handling (QL-8). ``location`` is the field, as in ``Output/v``."""
+
+    error: str
+    cause: str
+    location: str
+    state: str
+
 
 @dataclass(frozen=True, slots=True)
 class Advance:
@@ -15,6 +30,7 @@ class Advance:
 
     output: JSON
     next: str | None
+    assigned: Assigned = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +41,8 @@ class Caught:
     output: JSON
     next: str
     catcher: int
+    assigned: Assigned = None
+    evaluation: EvaluationFailed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +50,7 @@ class Fail:
     """The state's scope fails (a Fail state, or an error no catcher handled)."""
 
     failure: Failure
+    evaluation: EvaluationFailed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +80,7 @@ class Wait:
     next: str | None
     seconds: int | None = None
     timestamp: datetime | None = None
+    assigned: Assigned = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,7 @@ class Retry:
     delay_seconds: float
     retrier: int
     counts: tuple[int, ...]
+    evaluation: EvaluationFailed | None = None
 
 
 Decision = Advance | Caught | Fail | Invoke | Wait | RunBranches | RunIterations | Retry

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from statewise.asl import retry
+from statewise.asl import evaluate_jsonata, retry, variables
 from statewise.asl.decisions import (
     Advance,
     Caught,
@@ -43,7 +43,7 @@ from statewise.asl.model import (
     TaskState,
     WaitState,
 )
-from statewise.asl.paths import Path, PathNotFound, ResultPathError, Scope, write
+from statewise.asl.paths import Path, PathNotFound, ResultPathError, Root, Scope, write
 from statewise.asl.timestamps import parse_timestamp
 from statewise.types import JSON
 
@@ -60,12 +60,14 @@ class Env:
         variables: the workflow variables visible to the state.
         entropy: randomness for States.UUID, MathRandom and retry jitter.
         entered_event_id: the id of the state's ``...StateEntered`` event, for causes.
+        now: the engine's clock (epoch seconds), for JSONata's ``$now()``/``$millis()``.
     """
 
     context: JSON = None
     variables: Mapping[str, JSON] = field(default_factory=dict)
     entropy: Entropy = field(default_factory=SystemEntropy)
     entered_event_id: int = 0
+    now: float = 0.0
 
 
 def _json(value: JSON) -> str:
@@ -88,7 +90,9 @@ def _select(state: State, env: Env, path: Path | None, value: JSON, field: str) 
     """Apply InputPath or OutputPath (``None`` is an explicit null: ``{}``, IO-3)."""
     if path is None:
         return {}
-    if path.steps == () and path.root.value == "$":
+    # Identity test, not ``root.value``: an Enum's value is a property, and this runs twice
+    # per state.
+    if path.steps == () and path.root is Root.INPUT:
         return value
     try:
         return path.read(Scope(value, env.context, env.variables))
@@ -118,6 +122,15 @@ def _place(state: State, env: Env, path: Path | None, raw: JSON, result: JSON) -
         ) from None
 
 
+def _assigned(state: State, assign: Any, value: JSON, env: Env) -> dict[str, JSON] | None:
+    """A JSONPath Assign: its ``.$`` keys read ``value`` as ``$`` (VAR-3)."""
+    if assign is None:
+        return None
+    return variables.assign_jsonpath(
+        assign, state.name, value, env.context, env.variables, env.entropy
+    )
+
+
 def _guard(state: State, env: Env, exc: FailureError) -> Fail | FailureError:
     """Locate a failure raised during evaluation; uncatchable ones end the scope."""
     failure = exc.failure
@@ -135,6 +148,8 @@ def enter(state: AnyState, raw: JSON, env: Env, counts: tuple[int, ...] = ()) ->
     ``counts`` are the retriers' attempt counts so far in this visit (for a failure
     raised before a task is even invoked, e.g. by an intrinsic in Parameters).
     """
+    if state.jsonata is not None:  # --- JSONata dispatch (QL-3): its own module ---
+        return evaluate_jsonata.enter(state, raw, env, counts)
     try:
         return _enter(state, raw, env)
     except FailureError as exc:
@@ -179,7 +194,9 @@ def _pass(state: PassState, raw: JSON, env: Env) -> Decision:
     else:
         result = effective
     output = _place(state, env, state.result_path, raw, result)
-    return Advance(_select(state, env, state.output_path, output, "OutputPath"), _next(state))
+    assigned = _assigned(state, state.assign, result, env)
+    output = _select(state, env, state.output_path, output, "OutputPath")
+    return Advance(output, _next(state), assigned)
 
 
 def _parameters(state: ResultState, raw: JSON, env: Env) -> JSON:
@@ -247,7 +264,8 @@ def _choice(state: ChoiceState, raw: JSON, env: Env) -> Decision:
     effective = _select(state, env, state.input_path, raw, "InputPath")
     scope = Scope(effective, env.context, env.variables)
     target: str | None = None
-    for rule in state.choices:
+    assign = state.assign  # with Default; a matched rule's own Assign instead (VAR-6)
+    for index, rule in enumerate(state.choices):
         try:
             matched = rule.evaluate(scope)
         except PathNotFound as exc:
@@ -259,6 +277,7 @@ def _choice(state: ChoiceState, raw: JSON, env: Env) -> Decision:
             ) from None
         if matched:
             target = rule.next
+            assign = state.rule_assign[index] if state.rule_assign else None
             break
     else:
         target = state.default
@@ -269,17 +288,21 @@ def _choice(state: ChoiceState, raw: JSON, env: Env) -> Decision:
                 _located(state, env, "No Choice Rules matched and no Default was specified."),
             )
         )
-    return Advance(_select(state, env, state.output_path, effective, "OutputPath"), target)
+    assigned = _assigned(state, assign, effective, env)
+    return Advance(
+        _select(state, env, state.output_path, effective, "OutputPath"), target, assigned
+    )
 
 
 def _wait(state: WaitState, raw: JSON, env: Env) -> Decision:
     effective = _select(state, env, state.input_path, raw, "InputPath")
     output = _select(state, env, state.output_path, effective, "OutputPath")
     scope = Scope(effective, env.context, env.variables)
+    assigned = _assigned(state, state.assign, effective, env)
     if state.seconds is not None:
-        return Wait(output, _next(state), seconds=state.seconds)
+        return Wait(output, _next(state), seconds=state.seconds, assigned=assigned)
     if state.timestamp is not None:
-        return Wait(output, _next(state), timestamp=state.timestamp)
+        return Wait(output, _next(state), timestamp=state.timestamp, assigned=assigned)
     if state.seconds_path is not None:
         path = state.seconds_path
         try:
@@ -301,7 +324,7 @@ def _wait(state: WaitState, raw: JSON, env: Env) -> Decision:
             )
         if value > MAX_WAIT_SECONDS:
             raise _runtime(state, env, "Wait state delay is too long.")
-        return Wait(output, _next(state), seconds=int(value))
+        return Wait(output, _next(state), seconds=int(value), assigned=assigned)
     stamp_path = state.timestamp_path
     assert stamp_path is not None
     try:
@@ -320,7 +343,7 @@ def _wait(state: WaitState, raw: JSON, env: Env) -> Decision:
             "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
             f"date-time format string: {stamp_path.text} == {_json(value)}",
         )
-    return Wait(output, _next(state), timestamp=moment)
+    return Wait(output, _next(state), timestamp=moment, assigned=assigned)
 
 
 def _string_field(
@@ -417,13 +440,18 @@ def complete(
     counts: tuple[int, ...] = (),
 ) -> Decision:
     """Apply ResultSelector, ResultPath and OutputPath to a successful result (IO-1)."""
+    if state.jsonata is not None:  # --- JSONata dispatch (QL-3) ---
+        return evaluate_jsonata.complete(state, raw, result, env, counts)
     try:
         if state.result_selector is not None:
             result = state.result_selector.expand(
                 Scope(result, env.context, env.variables), env.entropy
             )
         output = _place(state, env, state.result_path, raw, result)
-        return Advance(_select(state, env, state.output_path, output, "OutputPath"), _next(state))
+        # VAR-3: ``$`` is the result after ResultSelector (AWS leaves the order unsaid).
+        assigned = _assigned(state, state.assign, result, env)
+        output = _select(state, env, state.output_path, output, "OutputPath")
+        return Advance(output, _next(state), assigned)
     except FailureError as exc:
         guarded = _guard(state, env, exc)
         if isinstance(guarded, Fail):
@@ -443,6 +471,8 @@ def fail(
     Retriers are consulted first; Catch only when no retrier applies or the matching
     retrier is exhausted (CATCH-2). Pass, Choice, Wait, Succeed and Fail have neither.
     """
+    if state.jsonata is not None:  # --- JSONata dispatch (QL-3) ---
+        return evaluate_jsonata.fail(state, raw, failure, env, counts)
     if not isinstance(state, ResultState):
         return Fail(failure)
     planned = retry.plan(state.retry, counts, failure, env.entropy)
@@ -472,5 +502,10 @@ def fail(
                         ),
                     )
                 )
-        return Caught(failure, output, catcher.next, index)
+        try:
+            # Only the catcher's Assign runs, over the error output (VAR-3, VAR-6).
+            assigned = _assigned(state, catcher.assign, error_output, env)
+        except FailureError as exc:
+            return Fail(exc.failure)
+        return Caught(failure, output, catcher.next, index, assigned)
     return Fail(failure)

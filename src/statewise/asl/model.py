@@ -8,9 +8,14 @@ from enum import StrEnum
 
 from statewise.asl.choice import ChoiceRule
 from statewise.asl.intrinsics import Intrinsic
+from statewise.asl.jsonata_values import Value
 from statewise.asl.paths import Path
 from statewise.asl.templates import Template
 from statewise.types import JSON
+
+# An Assign block (VAR-1): a payload template in a JSONPath state (``.$`` keys read the
+# state's result, VAR-3), a JSONata value in a JSONata state.
+Assign = Template | Value
 
 # AWS's effective default for Task TimeoutSeconds (ASL-TASK-2): not the spec's 60 seconds.
 DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999
@@ -52,12 +57,50 @@ class Retrier:
 class Catcher:
     """One element of a state's Catch array (CATCH-1).
 
-    ``result_path`` is None for ``"ResultPath": null`` (keep the raw input unchanged).
+    ``result_path`` is None for ``"ResultPath": null`` (keep the raw input unchanged);
+    ``output`` is a JSONata catcher's Output (absent: the error output, QL-5); ``assign``
+    its Assign, which replaces the state's own when the catcher matches (VAR-6).
     """
 
     error_equals: tuple[str, ...]
     next: str
     result_path: Path | None
+    output: Value | None = None
+    assign: Assign | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JsonataRule:
+    """A JSONata choice rule (ASL-CHOICE-11): its own Assign and Output apply when it
+    matches, instead of the state's (VAR-6)."""
+
+    condition: Value
+    next: str
+    assign: Value | None = None
+    output: Value | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JsonataFields:
+    """A JSONata state's expression fields (QL-2, QL-3); those it does not have are None.
+
+    Scalar fields (timeouts, Seconds, Timestamp, MaxConcurrency, Error, Cause) hold a
+    literal or an expression; ``rules`` are a Choice state's rules.
+    """
+
+    output: Value | None = None
+    arguments: Value | None = None
+    items: Value | None = None
+    item_selector: Value | None = None
+    timeout_seconds: Value | None = None
+    heartbeat_seconds: Value | None = None
+    seconds: Value | None = None
+    timestamp: Value | None = None
+    max_concurrency: Value | None = None
+    error: Value | None = None
+    cause: Value | None = None
+    credentials: Value | None = None
+    rules: tuple[JsonataRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +108,8 @@ class State:
     """Fields every state type shares.
 
     ``input_path``/``output_path`` are None for an explicit ``null`` (IO-3); the default
-    ``$`` compiles to an identity path.
+    ``$`` compiles to an identity path. ``jsonata`` holds the expression fields of a state
+    whose query language is JSONata, and is None for a JSONPath state.
     """
 
     name: str
@@ -76,6 +120,8 @@ class State:
     end: bool = False
     input_path: Path | None = None
     output_path: Path | None = None
+    assign: Assign | None = None
+    jsonata: JsonataFields | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,10 +159,15 @@ class TaskState(ResultState):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChoiceState(State):
-    """A Choice state (ASL-CHOICE): rules in order, then Default."""
+    """A Choice state (ASL-CHOICE): rules in order, then Default.
+
+    ``rule_assign`` holds each JSONPath rule's Assign (None for a rule without one); a
+    JSONata state's rules are in ``jsonata.rules`` and ``choices`` is empty.
+    """
 
     choices: tuple[ChoiceRule, ...]
     default: str | None = None
+    rule_assign: tuple[Assign | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,12 +12,17 @@ import orjson
 
 from statewise.asl import choice, intrinsics, validate
 from statewise.asl.diagnostics import DefinitionError
+from statewise.asl.jsonata import is_expression
+from statewise.asl.jsonata_values import Value, compile_value, optional_value
 from statewise.asl.model import (
     AnyState,
+    Assign,
     Branch,
     Catcher,
     ChoiceState,
     FailState,
+    JsonataFields,
+    JsonataRule,
     MapState,
     ParallelState,
     PassState,
@@ -123,10 +128,68 @@ def _retriers(raw: list[dict[str, Any]]) -> tuple[Retrier, ...]:
     )
 
 
-def _catchers(raw: list[dict[str, Any]]) -> tuple[Catcher, ...]:
+def _assign(raw: dict[str, Any], jsonata: bool, location: str = "Assign") -> Assign | None:
+    """Assign: a JSONata value, or a JSONPath template whose ``.$`` keys read the state's
+    result (VAR-3)."""
+    if "Assign" not in raw:
+        return None
+    return compile_value(raw["Assign"], location) if jsonata else compile_template(raw["Assign"])
+
+
+def _catchers(raw: list[dict[str, Any]], jsonata: bool) -> tuple[Catcher, ...]:
     return tuple(
-        Catcher(error_equals=tuple(c["ErrorEquals"]), next=c["Next"], result_path=_result_path(c))
-        for c in raw
+        Catcher(
+            error_equals=tuple(c["ErrorEquals"]),
+            next=c["Next"],
+            result_path=None if jsonata else _result_path(c),
+            output=optional_value(c, "Output", f"Catch[{i}]/Output") if jsonata else None,
+            assign=_assign(c, jsonata, f"Catch[{i}]/Assign"),
+        )
+        for i, c in enumerate(raw)
+    )
+
+
+# JSONata scalar fields (QL-2) by model attribute: a literal stays in the plain field, an
+# expression goes to ``JsonataFields``.
+_SCALARS = {
+    "timeout_seconds": "TimeoutSeconds",
+    "heartbeat_seconds": "HeartbeatSeconds",
+    "seconds": "Seconds",
+    "timestamp": "Timestamp",
+    "max_concurrency": "MaxConcurrency",
+    "error": "Error",
+    "cause": "Cause",
+}
+
+
+def _scalar(raw: dict[str, Any], key: str) -> Value | None:
+    value = raw.get(key)
+    return compile_value(value, key) if is_expression(value) else None
+
+
+def _jsonata_rules(raw: list[dict[str, Any]]) -> tuple[JsonataRule, ...]:
+    return tuple(
+        JsonataRule(
+            condition=compile_value(rule["Condition"], f"Choices[{i}]/Condition"),
+            next=rule["Next"],
+            assign=optional_value(rule, "Assign", f"Choices[{i}]/Assign"),
+            output=optional_value(rule, "Output", f"Choices[{i}]/Output"),
+        )
+        for i, rule in enumerate(raw)
+    )
+
+
+def _jsonata_fields(raw: dict[str, Any], kind: StateType) -> JsonataFields:
+    """The expression fields of a JSONata state; literal scalars stay in the plain fields."""
+    expressions = {attribute: _scalar(raw, key) for attribute, key in _SCALARS.items()}
+    return JsonataFields(
+        output=optional_value(raw, "Output"),
+        arguments=optional_value(raw, "Arguments"),
+        items=optional_value(raw, "Items"),
+        item_selector=optional_value(raw, "ItemSelector"),
+        credentials=optional_value(raw, "Credentials"),
+        rules=_jsonata_rules(raw["Choices"]) if kind is StateType.CHOICE else (),
+        **expressions,
     )
 
 
@@ -140,23 +203,29 @@ def _string_source(value: str | None) -> Path | intrinsics.Intrinsic | None:
 
 def _state(name: str, raw: dict[str, Any], inherited: QueryLanguage) -> AnyState:
     kind = StateType(raw["Type"])
+    language = QueryLanguage(raw.get("QueryLanguage", inherited))
+    jsonata = language is QueryLanguage.JSONATA
     common: dict[str, Any] = {
         "name": name,
         "type": kind,
         "comment": raw.get("Comment"),
-        "query_language": QueryLanguage(raw.get("QueryLanguage", inherited)),
+        "query_language": language,
         "next": raw.get("Next"),
         "end": bool(raw.get("End", False)),
         "input_path": _io_path(raw, "InputPath"),
         "output_path": _io_path(raw, "OutputPath"),
+        "assign": _assign(raw, jsonata),
+        "jsonata": _jsonata_fields(raw, kind) if jsonata else None,
     }
+    if jsonata:
+        raw = _literal_scalars(raw)
     result_fields: dict[str, Any] = {}
     if kind in (StateType.TASK, StateType.PARALLEL, StateType.MAP):
         result_fields = {
             "result_selector": _optional_template(raw, "ResultSelector"),
             "result_path": _result_path(raw),
             "retry": _retriers(raw.get("Retry", [])),
-            "catch": _catchers(raw.get("Catch", [])),
+            "catch": _catchers(raw.get("Catch", []), jsonata),
         }
     match kind:
         case StateType.PASS:
@@ -177,13 +246,15 @@ def _state(name: str, raw: dict[str, Any], inherited: QueryLanguage) -> AnyState
                 timeout_seconds_path=_optional_path(raw, "TimeoutSecondsPath"),
                 heartbeat_seconds=raw.get("HeartbeatSeconds"),
                 heartbeat_seconds_path=_optional_path(raw, "HeartbeatSecondsPath"),
-                credentials=_optional_template(raw, "Credentials"),
+                credentials=None if jsonata else _optional_template(raw, "Credentials"),
             )
         case StateType.CHOICE:
+            rules = () if jsonata else raw["Choices"]
             return ChoiceState(
                 **common,
-                choices=tuple(choice.compile_rule(rule) for rule in raw["Choices"]),
+                choices=tuple(choice.compile_rule(rule) for rule in rules),
                 default=raw.get("Default"),
+                rule_assign=tuple(_assign(rule, False) for rule in rules),
             )
         case StateType.WAIT:
             timestamp = raw.get("Timestamp")
@@ -216,6 +287,13 @@ def _state(name: str, raw: dict[str, Any], inherited: QueryLanguage) -> AnyState
     raise AssertionError(kind)  # pragma: no cover
 
 
+def _literal_scalars(raw: dict[str, Any]) -> dict[str, Any]:
+    """A JSONata state's fields without the scalar expressions (kept in ``JsonataFields``),
+    so the plain fields hold only literals."""
+    keys = _SCALARS.values()
+    return {k: v for k, v in raw.items() if not (k in keys and is_expression(v))}
+
+
 def _map(
     raw: dict[str, Any],
     common: dict[str, Any],
@@ -224,8 +302,11 @@ def _map(
 ) -> MapState:
     processor = raw.get("ItemProcessor") or raw["Iterator"]
     config = processor.get("ProcessorConfig", {})
-    # The legacy Map `Parameters` is the item selector (ASL-MAP-1).
+    # The legacy Map `Parameters` is the item selector (ASL-MAP-1); a JSONata state's
+    # ItemSelector is a JSONata value, in ``common["jsonata"]``.
     selector = raw.get("ItemSelector", raw.get("Parameters"))
+    if common["jsonata"] is not None:
+        selector = None
     return MapState(
         **common,
         **result_fields,

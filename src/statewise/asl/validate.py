@@ -28,6 +28,8 @@ from typing import Any
 import orjson
 
 from statewise.asl.diagnostics import Code, Diagnostic
+from statewise.asl.jsonata import is_expression
+from statewise.asl.jsonata_check import ALWAYS
 from statewise.asl.limits import MAX_DEFINITION_CHARS, MAX_NAME_LENGTH
 from statewise.asl.validate_fields import (
     ENUMS,
@@ -39,15 +41,14 @@ from statewise.asl.validate_fields import (
     QUERY_LANGUAGES,
     STATE_TYPES,
     FieldChecker,
-    Loc,
     StateCtx,
     expected,
-    is_expression,
     is_number,
     missing_target,
     not_supported,
     required,
 )
+from statewise.asl.validate_jsonata import PART_EXPRESSION_FIELDS, Loc, members_for
 
 __all__ = ["validate", "validate_text"]
 
@@ -135,6 +136,7 @@ class _Walker(FieldChecker):
             elif key == "QueryLanguage":
                 self.enum(value, QUERY_LANGUAGES, loc)
         self.walk_scope(definition, (), 0, self.express, top=True)
+        self.scoped_assignments()
 
     def walk_scope(
         self, obj: dict[str, Any], loc: Loc, depth: int, express: bool, *, top: bool = False
@@ -341,6 +343,8 @@ class _Walker(FieldChecker):
                 self.assign(value, at, st)
             elif key == "Comment":
                 self.need_string(value, at)
+            if st.jsonata and key in ("Output", "Assign"):
+                self.jsonata_value(value, at, members_for(st.type, key, catcher=True))
 
     def error_equals(self, value: object, loc: Loc, last: bool, what: str) -> None:
         """Non-empty error names; States.ALL alone, and only in the last one (RETRY-4)."""
@@ -383,6 +387,8 @@ class _Walker(FieldChecker):
             elif key == "Condition":
                 if not is_expression(value):
                     self.need_bool(value, at)
+            if st.jsonata and key in ("Condition", "Output", "Assign"):
+                self.jsonata_value(value, at, ALWAYS)
             elif key == "Variable" or compared == "path":
                 self.path(value, at)
             elif key in ("And", "Or"):
@@ -434,7 +440,11 @@ class _Walker(FieldChecker):
                     self.error(required("ExecutionType"), (*loc, "ProcessorConfig"))
                 # An EXPRESS child workflow is an Express execution (DEF-6).
                 express = express or config.get("ExecutionType") == "EXPRESS"
+        # A Distributed Map's children are executions of their own: no outer variables.
+        distributed = isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED"
+        outer = self.enter_scope(loc, isolated=distributed)
         self.walk_scope(obj, loc, st.depth + 1, express)
+        self.scope = outer
 
     def label(self, value: object, loc: Loc) -> None:
         """A Map Label (NAME-3): 1-40 name-safe characters, unique in the machine."""
@@ -480,6 +490,8 @@ class _Walker(FieldChecker):
             elif key == "CSVHeaders" and self.need_array(item, at):
                 for i, header in enumerate(item):
                     self.need_string(header, (*at, i))
+            if st.jsonata and key in PART_EXPRESSION_FIELDS:
+                self.jsonata_value(item, at, ALWAYS)
 
 
 def _targets(body: dict[str, Any]) -> list[str]:

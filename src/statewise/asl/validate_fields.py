@@ -15,10 +15,10 @@ from typing import Any, NamedTuple, TypeGuard
 
 from statewise.asl import intrinsics
 from statewise.asl.diagnostics import Code, Diagnostic, pointer
+from statewise.asl.jsonata import is_expression
 from statewise.asl.paths import compile_path, compile_reference_path, compile_result_path
 from statewise.asl.timestamps import parse_timestamp
-
-Loc = tuple[str | int, ...]
+from statewise.asl.validate_jsonata import JsonataChecks, Loc
 
 # The order AWS lists them in its enum message.
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
@@ -227,11 +227,6 @@ def is_number(value: object) -> TypeGuard[int | float]:
     return type(value) is int or type(value) is float
 
 
-def is_expression(value: object) -> TypeGuard[str]:
-    """A JSONata expression string ``{% ... %}`` (QL-2); its syntax is checked elsewhere."""
-    return type(value) is str and value.startswith("{%") and value.endswith("%}")
-
-
 def _show(bound: float) -> str:
     return str(int(bound)) if bound == int(bound) else str(bound)
 
@@ -291,10 +286,11 @@ class StateCtx:
     targets: list[str] = field(default_factory=list)
 
 
-class FieldChecker:
+class FieldChecker(JsonataChecks):
     """Checks the fields of states and their parts, collecting diagnostics in document order."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, message: str, loc: Loc, code: str = Code.SCHEMA_VALIDATION_FAILED) -> None:
@@ -434,7 +430,10 @@ class FieldChecker:
             self.error(missing_target(target), loc, Code.MISSING_TRANSITION_TARGET)
 
     def assign(self, value: object, loc: Loc, st: StateCtx) -> None:
-        if self.need_object(value, loc) and not st.jsonata:
+        if not self.need_object(value, loc):
+            return
+        self.assign_names(value, loc, st.jsonata)
+        if not st.jsonata:
             self.template(value, loc)
 
     # --- one state --------------------------------------------------------------------------
@@ -446,6 +445,9 @@ class FieldChecker:
             kind = FIELD_KINDS.get(key)
             if kind is not None and self.allowed(st.type, key, st.jsonata):
                 self.check_value(kind, value, (*st.loc, key), st)
+        if st.jsonata:
+            allowed = {k: v for k, v in body.items() if self.allowed(st.type, k, True)}
+            self.jsonata_fields(allowed, st.type, st.loc)
         self._combinations(body, st)
 
     def _combinations(self, body: dict[str, Any], st: StateCtx) -> None:

@@ -24,6 +24,10 @@ class FrameStatus(StrEnum):
     DONE = "DONE"  # a finished branch/iteration holding its output until the join
 
 
+def _text(value: JSON) -> str:
+    return orjson.dumps(value).decode()
+
+
 @dataclass(slots=True, kw_only=True)
 class Frame:
     """One scope of an execution (top level, branch or iteration), mutable while stepping.
@@ -46,6 +50,10 @@ class Frame:
             children, how many started and finished, how many may run at once).
         output: a DONE frame's result.
         wait_next, wait_output: where a WAIT frame goes when its timer fires.
+        wait_assigned: the Wait state's assignments, applied when it exits (VAR-4).
+        variables: the workflow variables this scope assigned (VAR-7: a branch or
+            iteration reads its ancestors' too, see ``Run.variables``), stored with the
+            frame so they survive restarts.
         last_frame_id: see below.
     """
 
@@ -68,9 +76,16 @@ class Frame:
     output: JSON = None
     wait_next: str | None = None
     wait_output: JSON = None
+    wait_assigned: dict[str, JSON] | None = None
+    variables: dict[str, JSON] = field(default_factory=dict)
+    # Each variable's JSON size, filled as needed for the 10 MiB limit (VAR-8). Not stored.
+    variable_sizes: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     # On the top-level frame only: the last frame id handed out, so ids are never reused
     # and a late outcome for a removed frame can never match a new one.
     last_frame_id: int = 0
+    # ``input``'s JSON text when known (set with it on entering a state), so writing the
+    # frame does not serialise again what the Entered event just did. Not stored.
+    input_text: str | None = field(default=None, compare=False, repr=False)
 
     def to_record(self, execution_arn: str) -> FrameRecord:
         """The stored form; everything but identity and status goes into ``data``."""
@@ -90,13 +105,17 @@ class Frame:
             data["o"] = self.output
         elif self.status is FrameStatus.WAIT:
             data["w"] = [self.wait_next, self.wait_output]
+            if self.wait_assigned is not None:
+                data["w"].append(self.wait_assigned)
+        if self.variables:
+            data["v"] = self.variables
         return FrameRecord(
             execution_arn=execution_arn,
             id=self.id,
             parent_id=self.parent_id,
             index=self.index,
             state=self.state,
-            input=orjson.dumps(self.input).decode(),
+            input=self.input_text if self.input_text is not None else _text(self.input),
             status=self.status.value,
             data=orjson.dumps(data).decode(),
         )
@@ -111,6 +130,7 @@ class Frame:
             index=record.index,
             state=record.state,
             input=orjson.loads(record.input),
+            input_text=record.input,
             status=FrameStatus(record.status),
             counts=list(data.get("c", [])),
             retry_count=data.get("r", 0),
@@ -125,5 +145,9 @@ class Frame:
         if "o" in data:
             frame.output = data["o"]
         if "w" in data:
-            frame.wait_next, frame.wait_output = data["w"]
+            frame.wait_next, frame.wait_output = data["w"][:2]
+            if len(data["w"]) > 2:
+                frame.wait_assigned = data["w"][2]
+        if "v" in data:
+            frame.variables = data["v"]
         return frame

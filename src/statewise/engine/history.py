@@ -6,7 +6,10 @@ API layer only picks the wrapping key with :func:`details_key`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from statewise.asl.model import StateType
 
@@ -45,6 +48,67 @@ def details_key(event_type: str) -> str | None:
     return event_type[0].lower() + event_type[1:] + "EventDetails"
 
 
+# The details text after a state's input/output, exactly as orjson writes the dicts below.
+_ENTERED_TAIL = ',"inputDetails":{"truncated":false}}'
+_EXITED_TAIL = ',"outputDetails":{"truncated":false}}'
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvents:
+    """A state's Entered/Exited event types and the details text around its value.
+
+    Built once per definition, so that entering and leaving a state costs two string
+    joins around the value's JSON instead of building and serialising a dict per event;
+    the text is byte for byte what ``orjson.dumps`` gives for :func:`entered` and
+    :func:`exited` details.
+    """
+
+    entered: str
+    exited: str
+    entered_head: str
+    exited_head: str
+
+    def entered_details(self, quoted_input: str) -> str:
+        """Details of ``<Type>StateEntered``; ``quoted_input`` from :func:`quoted`."""
+        return self.entered_head + quoted_input + _ENTERED_TAIL
+
+    def exited_details(self, quoted_output: str) -> str:
+        """Details of ``<Type>StateExited``; ``quoted_output`` from :func:`quoted`."""
+        return self.exited_head + quoted_output + _EXITED_TAIL
+
+    def exited_assigned(self, quoted_output: str, assigned: dict[str, str]) -> str:
+        """``<Type>StateExited`` of a state with Assign: each variable's value as JSON text,
+        and ``assignedVariablesDetails`` never truncated through the API (VAR-10)."""
+        return (
+            self.exited_head
+            + quoted_output
+            + ',"outputDetails":{"truncated":false},"assignedVariables":'
+            + orjson.dumps(assigned).decode()
+            + ',"assignedVariablesDetails":{"truncated":false}}'
+        )
+
+
+def state_events(state_type: StateType, name: str) -> StateEvents:
+    """The :class:`StateEvents` of state ``name``."""
+    quoted_name = orjson.dumps(name).decode()
+    return StateEvents(
+        entered=f"{state_type.value}StateEntered",
+        exited=f"{state_type.value}StateExited",
+        entered_head='{"name":' + quoted_name + ',"input":',
+        exited_head='{"name":' + quoted_name + ',"output":',
+    )
+
+
+def quoted(json_text: str) -> str:
+    """A JSON text as the JSON string literal that event details embed it as."""
+    return orjson.dumps(json_text).decode()
+
+
+def succeeded_details(quoted_output: str) -> str:
+    """Details of ``ExecutionSucceeded``, as :func:`execution_succeeded` serialised."""
+    return '{"output":' + quoted_output + _EXITED_TAIL
+
+
 def entered(state_type: StateType, name: str, input_text: str) -> tuple[str, dict[str, Any]]:
     """``<Type>StateEntered``."""
     return f"{state_type.value}StateEntered", {
@@ -61,6 +125,11 @@ def exited(state_type: StateType, name: str, output_text: str) -> tuple[str, dic
         "output": output_text,
         "outputDetails": _NOT_TRUNCATED,
     }
+
+
+def evaluation_failed(error: str, cause: str, location: str, state: str) -> dict[str, Any]:
+    """Details of ``EvaluationFailed``, recorded before a JSONata failure is handled (QL-8)."""
+    return {"error": error, "cause": cause, "location": location, "state": state}
 
 
 def error_details(error: str | None, cause: str | None) -> dict[str, Any]:

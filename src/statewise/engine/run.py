@@ -9,16 +9,28 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from statewise.asl.model import AnyState, Branch, MapState, ParallelState, StateMachine
+from statewise.asl.model import (
+    AnyState,
+    Branch,
+    MapState,
+    ParallelState,
+    QueryLanguage,
+    StateMachine,
+    TaskState,
+)
 from statewise.asl.timestamps import format_timestamp
+from statewise.asl.variables import check_total
 from statewise.engine import history
 from statewise.engine.frames import Frame, FrameStatus
+from statewise.engine.records import new_event
 from statewise.engine.tick import Tick
 from statewise.store.base import EventRecord, ExecutionRecord, ExecutionStatus, WorkRecord
 from statewise.types import JSON
@@ -39,14 +51,24 @@ class Closed(Exception):
 
 @dataclass(slots=True)
 class Compiled:
-    """A machine with every state reachable by name, and each nested scope by state."""
+    """A machine with every state reachable by name, and each nested scope by state.
+
+    Attributes:
+        events: each state's history event types and details text (built once).
+        needs_context: the states whose evaluation may read the context object; the
+            others are evaluated without building one (see :func:`_context_readers`).
+    """
 
     machine: StateMachine
     states: dict[str, AnyState]
     scopes: dict[str, tuple[Branch, ...]]
+    events: dict[str, history.StateEvents] = field(default_factory=dict)
+    needs_context: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, machine: StateMachine) -> Compiled:
+    def of(cls, machine: StateMachine, definition: str | None = None) -> Compiled:
+        """Index ``machine``; ``definition`` is its text, to see which states read ``$$``
+        (without it every state gets its context object)."""
         states: dict[str, AnyState] = {}
         scopes: dict[str, tuple[Branch, ...]] = {}
 
@@ -61,7 +83,53 @@ class Compiled:
                     visit(branch.states)
 
         visit(machine.states)
-        return cls(machine, states, scopes)
+        events = {name: history.state_events(state.type, name) for name, state in states.items()}
+        readers = _context_readers(states, definition)
+        return cls(machine, states, scopes, events, readers)
+
+
+def _context_readers(states: dict[str, AnyState], definition: str | None) -> frozenset[str]:
+    """The states whose evaluation may read the context object.
+
+    Only a path, template or intrinsic written with ``$$`` reads it (JSONata, ``$states``),
+    so a state whose own definition text has neither needs none: most states, and building
+    a context object per state was a good part of a Pass state's cost. Anything unsure (no
+    definition text, a state not found in it, JSONata) counts as a reader.
+    """
+    if definition is None:
+        return frozenset(states)
+    raw: dict[str, str] = {}
+
+    def visit(table: Any) -> None:
+        if not isinstance(table, dict):
+            return
+        for name, body in table.items():
+            if not isinstance(body, dict):
+                continue
+            raw[name] = orjson.dumps(body).decode()
+            for branch in body.get("Branches") or ():
+                if isinstance(branch, dict):
+                    visit(branch.get("States"))
+            for key in ("ItemProcessor", "Iterator"):
+                processor = body.get(key)
+                if isinstance(processor, dict):
+                    visit(processor.get("States"))
+
+    try:
+        top = orjson.loads(definition)
+    except orjson.JSONDecodeError:
+        return frozenset(states)
+    if not isinstance(top, dict) or top.get("QueryLanguage", "JSONPath") != "JSONPath":
+        return frozenset(states)
+    visit(top.get("States"))
+    return frozenset(
+        name
+        for name, state in states.items()
+        if name not in raw
+        or "$$" in raw[name]
+        or "$states" in raw[name]
+        or state.query_language is not QueryLanguage.JSONPATH
+    )
 
 
 def _text(value: JSON) -> str:
@@ -94,16 +162,19 @@ class Run:
     # The last event id, kept apart from the record so that emitting costs no copy.
     last_event_id: int = -1
     _context: dict[str, Any] | None = None
+    # Read on every event: the record's arn (it never changes), the tick's time and events.
+    arn: str = field(init=False)
+    _now: float = field(init=False)
+    _events: list[EventRecord] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.last_event_id < 0:
             self.last_event_id = self.record.last_event_id
+        self.arn = self.record.arn
+        self._now = self.tick.now
+        self._events = self.tick.batch.events
 
     # --- identity and bookkeeping -------------------------------------------------------
-
-    @property
-    def arn(self) -> str:
-        return self.record.arn
 
     @property
     def closed(self) -> bool:
@@ -119,6 +190,51 @@ class Run:
     def touch(self, frame: Frame) -> None:
         """Mark a frame to be written at the end of the tick."""
         self.dirty.add(frame.id)
+
+    # --- workflow variables (VAR-4, VAR-7, VAR-8) ------------------------------------------
+
+    def variables(self, frame: Frame) -> Mapping[str, JSON]:
+        """The variables a frame's state reads: its own scope, then its ancestors' (VAR-7).
+
+        A Distributed Map's iterations read nothing from outside (VAR-7, ASL-DMAP-8).
+        """
+        if frame.parent_id is None:
+            return frame.variables
+        scopes = [frame.variables]
+        current = frame
+        while current.parent_id is not None:
+            parent = self.frames[current.parent_id]
+            state = self.compiled.states[parent.state]
+            if isinstance(state, MapState) and state.distributed:
+                break
+            scopes.append(parent.variables)
+            current = parent
+        return ChainMap(*scopes)
+
+    def assign(self, frame: Frame, state: str, assigned: Mapping[str, JSON]) -> None:
+        """Apply one state's assignments to the frame's own scope, all at once (VAR-4).
+
+        Raises:
+            FailureError: States.DataLimitExceeded when the execution's variables would pass
+                10 MiB (VAR-8).
+        """
+        if not assigned:
+            return
+        sizes = {name: len(_text(value)) for name, value in assigned.items()}
+        total = sum(sizes.values())
+        for other in self.frames.values():
+            known = other.variable_sizes
+            for name, value in other.variables.items():
+                if other is frame and name in sizes:
+                    continue  # replaced by this assignment
+                size = known.get(name)
+                if size is None:
+                    size = known[name] = len(_text(value))
+                total += size
+        check_total(state, total)
+        frame.variables = {**frame.variables, **assigned}
+        frame.variable_sizes.update(sizes)
+        self.touch(frame)
 
     def remove(self, frame: Frame) -> None:
         """Forget a frame (and its descendants) and every work item of theirs."""
@@ -175,31 +291,28 @@ class Run:
         self,
         frame: Frame | None,
         event_type: str,
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | str | None = None,
         *,
         previous: int | None = None,
         closing: bool = False,
     ) -> int:
-        """Append an event; ``previous`` defaults to the frame's last event (HIST-2)."""
+        """Append an event; ``previous`` defaults to the frame's last event (HIST-2).
+
+        ``details`` is the details object, or its JSON text when the caller has it already.
+        """
         event_id = self.last_event_id + 1
-        if not closing and event_id >= history.MAX_EVENTS:
+        if event_id >= history.MAX_EVENTS and not closing:
             raise HistoryLimitReached
-        prev = previous if previous is not None else (frame.last_event if frame else 0)
-        self.tick.batch.events.append(
-            EventRecord(
-                execution_arn=self.arn,
-                id=event_id,
-                type=event_type,
-                timestamp=self.tick.now,
-                previous_event_id=prev,
-                details=None if details is None else _text(details),
-            )
-        )
+        if previous is None:
+            previous = frame.last_event if frame is not None else 0
+        if details is not None and type(details) is not str:
+            details = _text(details)
+        self._events.append(new_event(self.arn, event_id, event_type, self._now, previous, details))
         self.last_event_id = event_id
         self.changed = True
         if frame is not None:
             frame.last_event = event_id
-            self.touch(frame)
+            self.dirty.add(frame.id)
         return event_id
 
     # --- context object ------------------------------------------------------------------
@@ -228,7 +341,24 @@ class Run:
         }
         if task:
             state_context["RetryCount"] = frame.retry_count
-        return {**self._context, "State": state_context}
+        shared = self._context
+        context = {
+            "Execution": shared["Execution"],
+            "StateMachine": shared["StateMachine"],
+            "State": state_context,
+        }
+        tokens = self.tick.tokens
+        if (
+            task
+            and tokens is not None
+            and frame.status is FrameStatus.READY
+            and isinstance(state, TaskState)
+            and state.resource.endswith(".waitForTaskToken")
+        ):
+            # CTX-5: the token of the attempt about to be scheduled, new for every attempt.
+            token = tokens.issue(self.arn, frame.id, frame.attempt + 1, self.record.start_date)
+            context["Task"] = {"Token": token}
+        return context
 
     # --- closing -------------------------------------------------------------------------
 
@@ -237,16 +367,22 @@ class Run:
         status: ExecutionStatus,
         *,
         output: JSON = None,
+        output_text: str | None = None,
         error: str | None = None,
         cause: str | None = None,
     ) -> None:
-        """Finish the execution: its row gets the result, its frames and work go away."""
+        """Finish the execution: its row gets the result, its frames and work go away.
+
+        ``output_text`` is ``output``'s JSON when the caller has serialised it already.
+        """
+        if status is ExecutionStatus.SUCCEEDED and output_text is None:
+            output_text = _text(output)
         self.record = dataclasses.replace(
             self.record,
             last_event_id=self.last_event_id,
             status=status,
             stop_date=self.tick.now,
-            output=None if status is not ExecutionStatus.SUCCEEDED else _text(output),
+            output=output_text if status is ExecutionStatus.SUCCEEDED else None,
             error=error,
             cause=cause,
         )

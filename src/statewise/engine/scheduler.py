@@ -23,37 +23,25 @@ from statewise.asl.entropy import Entropy, SystemEntropy
 from statewise.asl.errors import Failure, StatesError
 from statewise.asl.parse import load
 from statewise.clock import Clock, ManualClock, SystemClock
-from statewise.engine import history, steps
+from statewise.engine import callbacks, history, steps, tasks, work
 from statewise.engine import starts as starting
 from statewise.engine.frames import Frame
-from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRunner
+from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRequest, TaskRunner, TaskSubmitted
 from statewise.engine.run import Closed, Compiled, HistoryLimitReached, Run
-from statewise.engine.starts import definition_id, idempotent, region_account
+from statewise.engine.starts import Start, definition_id, idempotent, region_account
 from statewise.engine.tick import Dispatch, Tick
 from statewise.errors import ExecutionAlreadyExists, ExecutionDoesNotExist
 from statewise.store.base import (
-    DuplicateExecution,
     ExecutionRecord,
     ExecutionStatus,
     Store,
     WorkRecord,
 )
-from statewise.types import JSON
+from statewise.tasktokens import TaskTokens
 
 __all__ = ["Engine", "EngineSettings", "definition_id"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class _Start:
-    """A new execution to begin in the next tick (its Run is built there, not before)."""
-
-    record: ExecutionRecord
-    compiled: Compiled
-    definition: str
-    timeout_seconds: int | None
-    execution_input: JSON
 
 
 @dataclass(slots=True)
@@ -63,7 +51,7 @@ class _Command:
     execution_arn: str
     action: Callable[[Run | None, Tick], ExecutionRecord | None] | None
     done: asyncio.Future[ExecutionRecord | None]
-    start: _Start | None = None
+    start: Start | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +61,8 @@ class _Outcome:
     frame_id: int
     attempt: int
     outcome: TaskOutcome
+    # A job's submission (``.sync``): recorded while the attempt goes on running.
+    keep: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -94,6 +84,8 @@ class Engine:
         tasks: what runs Task states.
         clock: the time source; a :class:`ManualClock` gives virtual time.
         entropy: randomness for UUIDs and jitter.
+        tokens: signs and checks task tokens; give the same key to every engine of a store
+            so that tokens outlive the process (the default key dies with it).
     """
 
     def __init__(
@@ -104,9 +96,11 @@ class Engine:
         clock: Clock | None = None,
         entropy: Entropy | None = None,
         settings: EngineSettings | None = None,
+        tokens: TaskTokens | None = None,
     ) -> None:
         self.store = store
         self.tasks = tasks
+        self.tokens = tokens or TaskTokens.ephemeral()
         self.clock = clock or SystemClock()
         self.entropy = entropy or SystemEntropy()
         self.settings = settings or EngineSettings()
@@ -115,6 +109,8 @@ class Engine:
         self._wake = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._leases: dict[str, WorkRecord] = {}
+        self._requests: dict[str, TaskRequest] = {}
+        self._cancels: set[asyncio.Task[None]] = set()
         self._compiled: dict[str, Compiled] = {}
         # Definition ids committed to (or read from) the store: never written again.
         self._stored_definitions: set[str] = set()
@@ -128,6 +124,11 @@ class Engine:
     def running(self) -> bool:
         """Whether the scheduler loop runs."""
         return self._loop_task is not None
+
+    @property
+    def tasks_in_flight(self) -> int:
+        """How many task attempts are being run right now."""
+        return len(self._in_flight)
 
     async def start(self) -> None:
         """Reclaim this node's old leases and start the scheduler loop."""
@@ -149,6 +150,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._in_flight.clear()
+        self._requests.clear()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -248,7 +250,7 @@ class Engine:
             alias_arn=alias_arn,
             trace_header=trace_header,
         )
-        start = _Start(
+        start = Start(
             record,
             compiled,
             definition,
@@ -307,24 +309,58 @@ class Engine:
             self._resolve_waiters(record)
         return await future
 
+    # --- callbacks by task token (API-31..API-33, INT-9) --------------------------------
+
+    async def send_task_success(self, token: str, output: str) -> None:
+        """SendTaskSuccess: the token's task succeeds with ``output`` (JSON text)."""
+        await callbacks.send_task_success(self, token, output)
+
+    async def send_task_failure(self, token: str, *, error: str | None, cause: str | None) -> None:
+        """SendTaskFailure: the token's task fails with ``error`` and ``cause``."""
+        await callbacks.send_task_failure(self, token, error, cause)
+
+    async def send_task_heartbeat(self, token: str) -> None:
+        """SendTaskHeartbeat: the token's task is alive; its heartbeat clock restarts."""
+        await callbacks.send_task_heartbeat(self, token)
+
+    async def activity_started(self, request: TaskRequest, worker_name: str | None) -> bool:
+        """Commit a worker's pickup of an activity task; False when it is no longer wanted."""
+        return await callbacks.activity_started(self, request, worker_name)
+
+    async def act(
+        self, execution_arn: str, action: Callable[[Run | None, Tick], ExecutionRecord | None]
+    ) -> ExecutionRecord | None:
+        """Apply ``action`` to an execution in the next tick; returns after the commit."""
+        future = asyncio.get_running_loop().create_future()
+        return await self._submit(_Command(execution_arn, action, future))
+
     async def _submit(self, command: _Command) -> ExecutionRecord | None:
         self._commands.append(command)
         self._wake.set()
         if self._loop_task is None:
-            # No loop running (tests, `statewise run`): tick inline.
+            # No loop running (tests, `statewise run`): tick inline, again if the tick put
+            # the command back for the next one (it acted on a start that lost its name).
             await self.tick()
+            while not command.done.done() and command in self._commands:
+                await self.tick()
         return await command.done
 
     # --- the tick ------------------------------------------------------------------------
 
     def _new_tick(self, now: float) -> Tick:
-        return Tick(now, self.settings.owner, self.settings.lease_seconds, self._stored_definitions)
+        return Tick(
+            now,
+            self.settings.owner,
+            self.settings.lease_seconds,
+            self._stored_definitions,
+            tokens=self.tokens,
+        )
 
     def _compile(self, definition: str, key: str | None = None) -> Compiled:
         key = key or definition_id(definition)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = Compiled.of(load(definition))
+            compiled = Compiled.of(load(definition), definition)
             self._compiled[key] = compiled
         return compiled
 
@@ -367,28 +403,100 @@ class Engine:
         renewals = self._renewals(now)
         if not commands and not outcomes and not claimed and not renewals:
             return False
-        runs: dict[str, Run | None] = {}
+        # Every execution the tick touches is loaded up front, all reads queued at once:
+        # awaiting them one by one cost a loop round trip each, and capped a tick of a
+        # thousand task outcomes or timers at a few thousand a second.
+        wanted = [c.execution_arn for c in commands if c.start is None]
+        wanted.extend(o.execution_arn for o in outcomes)
+        wanted.extend(i.execution_arn for i in claimed)
+        arns = list(dict.fromkeys(wanted))
+        loaded = await asyncio.gather(*(self._load(arn, tick) for arn in arns))
+        runs: dict[str, Run | None] = dict(zip(arns, loaded, strict=True))
+        # A submission goes before the commands: a callback may be queued right behind the
+        # call that handed its token out, and history shows TaskSubmitted first (HIST-6).
+        self._apply_outcomes(
+            [o for o in outcomes if isinstance(o.outcome, TaskSubmitted)], tick, runs
+        )
+        results, begun = await self._commands_of(commands, tick, runs)
+        self._apply_outcomes(
+            [o for o in outcomes if not isinstance(o.outcome, TaskSubmitted)], tick, runs
+        )
+        for item in claimed:
+            run = runs[item.execution_arn]
+            if run is None:
+                tick.delete_work(item.id)
+                continue
+            self._guarded(run, partial(work.handle, run, tick, item, self.entropy))
+        for maybe in runs.values():
+            if maybe is not None:
+                self._guarded(maybe, partial(steps.step_runnable, maybe, self.entropy))
+                maybe.flush()
+        batch = tick.finish()
+        deleted = set(batch.deleted_work)
+        # A renewal of an item the tick rewrote itself would write back the older version.
+        batch.work.extend(r for r in renewals if r.id not in deleted and not tick.pending(r.id))
+        starts = {arn: command.start for arn, command in begun.items() if command.start}
+        try:
+            lost = await starting.commit(self.store, tick, starts)
+        except Exception as exc:
+            for command, _ in results:
+                if not command.done.done():
+                    command.done.set_exception(exc)
+            raise
+        self._stored_definitions.update(d.id for d in batch.definitions)
+        if lost:
+            for arn, verdict in lost.items():
+                if isinstance(verdict, Exception):
+                    begun[arn].done.set_exception(verdict)
+                else:
+                    begun[arn].done.set_result(verdict)
+            # Other commands that acted on a start taken out of the batch (a stop, a twin
+            # start) acted on nothing: run them again next tick, against what exists.
+            again = [
+                c for c, _ in results if c.execution_arn in lost and c is not begun[c.execution_arn]
+            ]
+            self._commands.extend(again)
+            results = [(c, r) for c, r in results if c not in again]
+        self._end_attempts(set(batch.deleted_work), {r.arn for r in tick.closed})
+        for command, result in results:
+            if not command.done.done():
+                command.done.set_result(result)
+        for record in tick.closed:
+            self._resolve_waiters(record)
+        for dispatch in tick.dispatches:
+            if not tick.pending(dispatch.work_id):
+                continue  # the attempt ended within the tick (the execution closed)
+            self._dispatch(dispatch)
+        for item in claimed:
+            if item.kind == "task" and item.id not in self._in_flight:
+                self._redispatch(item, runs.get(item.execution_arn))
+        return True
 
-        async def run_of(arn: str) -> Run | None:
-            if arn not in runs:
-                runs[arn] = await self._load(arn, tick)
-            return runs[arn]
+    async def _commands_of(
+        self, commands: list[_Command], tick: Tick, runs: dict[str, Run | None]
+    ) -> tuple[list[tuple[_Command, ExecutionRecord | None]], dict[str, _Command]]:
+        """Apply the tick's commands in order; returns their results and the starts begun.
 
+        A start is taken to be new, and the commit finds out otherwise, unless something
+        else in this tick concerns its name (a twin start, a stop, a task outcome, due
+        work): then the store is asked first, so that they all see the same run.
+        """
         results: list[tuple[_Command, ExecutionRecord | None]] = []
-        starts: dict[str, _Command] = {}
+        begun: dict[str, _Command] = {}
         for command in commands:
+            arn = command.execution_arn
             start = command.start
             if start is None:
-                run = await run_of(command.execution_arn)
+                run = runs[arn]
                 assert command.action is not None
                 results.append((command, self._guarded(run, partial(command.action, run, tick))))
                 continue
-            arn = command.execution_arn
             if arn in runs:
-                # A twin started earlier in this tick, or the execution was loaded for
-                # another command: answer from what is known instead of inserting again.
                 known = runs[arn]
-                existing = known.record if known else await self.store.get_execution(arn)
+                if known is not None:
+                    existing: ExecutionRecord | None = known.record
+                else:
+                    existing = await self.store.get_execution(arn)
                 if existing is not None:
                     try:
                         results.append((command, idempotent(existing, start.record.input)))
@@ -404,7 +512,7 @@ class Engine:
                 new=True,
             )
             runs[arn] = run
-            starts[arn] = command
+            begun[arn] = command
             action = partial(
                 starting.begin,
                 run,
@@ -414,99 +522,7 @@ class Engine:
                 self.settings.max_duration_seconds,
             )
             results.append((command, self._guarded(run, action)))
-        for outcome in outcomes:
-            self._leases.pop(outcome.work_id, None)
-            run = await run_of(outcome.execution_arn)
-            tick.delete_work(outcome.work_id)
-            if run is None or outcome.frame_id not in run.frames:
-                continue
-            frame = run.frames[outcome.frame_id]
-            self._guarded(
-                run,
-                partial(
-                    steps.task_outcome, run, frame, outcome.attempt, outcome.outcome, self.entropy
-                ),
-            )
-        for item in claimed:
-            run = await run_of(item.execution_arn)
-            if run is None:
-                tick.delete_work(item.id)
-                continue
-            self._guarded(run, partial(self._work, run, tick, item))
-        for loaded in runs.values():
-            if loaded is not None:
-                self._guarded(loaded, partial(steps.step_runnable, loaded, self.entropy))
-                loaded.flush()
-        batch = tick.finish()
-        deleted = set(batch.deleted_work)
-        batch.work.extend(r for r in renewals if r.id not in deleted)
-        try:
-            lost = await self._commit(tick, starts)
-        except Exception as exc:
-            for command, _ in results:
-                if not command.done.done():
-                    command.done.set_exception(exc)
-            raise
-        self._stored_definitions.update(d.id for d in batch.definitions)
-        for arn, verdict in lost.items():
-            if isinstance(verdict, Exception):
-                starts[arn].done.set_exception(verdict)
-            else:
-                starts[arn].done.set_result(verdict)
-        deleted = set(batch.deleted_work)
-        for work_id in deleted:
-            # The attempt is over (timed out, aborted, execution closed): stop running it.
-            self._leases.pop(work_id, None)
-            running = self._in_flight.pop(work_id, None)
-            if running is not None:
-                running.cancel()
-        for command, result in results:
-            if not command.done.done():
-                command.done.set_result(result)
-        for record in tick.closed:
-            self._resolve_waiters(record)
-        for dispatch in tick.dispatches:
-            if not tick.pending(dispatch.work_id):
-                continue  # the attempt ended within the tick (the execution closed)
-            self._dispatch(dispatch)
-        for item in claimed:
-            if item.kind == "task" and item.id not in self._in_flight:
-                self._redispatch(item, runs.get(item.execution_arn))
-        return True
-
-    async def _commit(
-        self, tick: Tick, starts: dict[str, _Command]
-    ) -> dict[str, ExecutionRecord | Exception]:
-        """Commit the tick's batch, answering starts whose name was already taken.
-
-        start_execution does not read the store, so the commit is where a taken name shows
-        (DuplicateExecution). Then every start of the tick is looked up once, those that
-        exist are taken out of the batch and answered as API-16 says (the running twin, or
-        ExecutionAlreadyExists), and the rest is committed again. A restarted client that
-        starts a thousand known names costs one failed commit, not a thousand.
-        """
-        lost: dict[str, ExecutionRecord | Exception] = {}
-        while True:
-            try:
-                await self.store.commit(tick.batch)
-                return lost
-            except DuplicateExecution as exc:
-                if exc.arn not in starts or exc.arn in lost:
-                    raise
-                pending = [arn for arn in starts if arn not in lost]
-                found = await asyncio.gather(*(self.store.get_execution(a) for a in pending))
-                for arn, existing in zip(pending, found, strict=True):
-                    if existing is None:
-                        continue
-                    tick.discard_execution(arn)
-                    start = starts[arn].start
-                    assert start is not None
-                    try:
-                        lost[arn] = idempotent(existing, start.record.input)
-                    except ExecutionAlreadyExists as error:
-                        lost[arn] = error
-                if exc.arn not in lost:
-                    raise  # the store reports a clash it cannot show: do not loop
+        return results, begun
 
     def _guarded(self, run: Run | None, action: Callable[[], Any]) -> ExecutionRecord | None:
         """Run one step of work on an execution, turning engine limits into failures."""
@@ -519,45 +535,6 @@ class Engine:
             steps.fail_run(run, Failure(StatesError.RUNTIME, history.HISTORY_LIMIT_CAUSE))
             return run.record
         return result if isinstance(result, ExecutionRecord) else None
-
-    def _work(self, run: Run | None, tick: Tick, item: WorkRecord) -> ExecutionRecord | None:
-        """Handle one claimed work item."""
-        assert run is not None
-        frame = run.frames.get(item.frame_id)
-        if item.kind == "execution-timeout":
-            tick.delete_work(item.id)
-            run.emit(
-                None,
-                "ExecutionTimedOut",
-                history.error_details(StatesError.TIMEOUT, None),
-                previous=0,
-                closing=True,
-            )
-            run.close(ExecutionStatus.TIMED_OUT, error=StatesError.TIMEOUT)
-            return run.record
-        if frame is None:
-            tick.delete_work(item.id)
-            return None
-        attempt = int(item.id.rsplit("#", 1)[1])
-        match item.kind:
-            case "step":
-                tick.delete_work(item.id)
-                if frame.attempt == attempt:
-                    run.runnable.append(frame.id)
-            case "timer":
-                tick.delete_work(item.id)
-                steps.timer_fired(run, frame, attempt, self.entropy)
-            case "timeout" | "heartbeat":
-                tick.delete_work(item.id)
-                steps.task_timed_out(run, frame, attempt, item.kind == "heartbeat", self.entropy)
-            case "task":
-                # Claimed again after a restart or a lost lease: the attempt runs once more
-                # after the commit (task invocations are at-least-once); the item stays.
-                pass
-            case _:
-                logger.warning("unknown work kind %s", item.kind)
-                tick.delete_work(item.id)
-        return None
 
     def _renewals(self, now: float) -> list[WorkRecord]:
         """Leases of running task attempts that need renewing before they lapse."""
@@ -574,8 +551,72 @@ class Engine:
                 renewed.append(item)
         return renewed
 
+    def _apply_outcomes(
+        self, outcomes: list[_Outcome], tick: Tick, runs: dict[str, Run | None]
+    ) -> None:
+        for outcome in outcomes:
+            run = runs[outcome.execution_arn]
+            if outcome.keep:
+                self._job_submitted(outcome, tick, run)
+                continue
+            self._leases.pop(outcome.work_id, None)
+            tick.delete_work(outcome.work_id)
+            if run is None or outcome.frame_id not in run.frames:
+                continue
+            frame = run.frames[outcome.frame_id]
+            self._guarded(
+                run,
+                partial(tasks.outcome, run, frame, outcome.attempt, outcome.outcome, self.entropy),
+            )
+
+    def _job_submitted(self, outcome: _Outcome, tick: Tick, run: Run | None) -> None:
+        """Record a job's TaskSubmitted; its task item notes it, so that the attempt, run
+        again after a restart, resumes waiting without recording it twice."""
+        lease = self._leases.get(outcome.work_id)
+        frame = run.frames.get(outcome.frame_id) if run is not None else None
+        if run is None or frame is None or lease is None:
+            return
+        assert isinstance(outcome.outcome, TaskSubmitted)
+        output = outcome.outcome.output
+        if self._guarded(run, partial(tasks.submitted, run, frame, outcome.attempt, output)):
+            return
+        if run.closed or tasks.current(run, frame, outcome.attempt) is None:
+            return
+        payload = orjson.loads(lease.payload)
+        payload["submitted"] = True
+        item = replace(lease, payload=orjson.dumps(payload).decode())
+        self._leases[outcome.work_id] = tick.add_work(item)
+
+    def _end_attempts(self, deleted: set[str], closed: set[str]) -> None:
+        """Stop running attempts that are over: their task item went (timed out, taken by
+        an activity worker, answered by callback) or their execution closed."""
+        ended = set(deleted)
+        if closed:
+            ended.update(w for w in (*self._in_flight, *self._leases) if w.split("#")[0] in closed)
+        for work_id in ended:
+            self._leases.pop(work_id, None)
+            request = self._requests.pop(work_id, None)
+            running = self._in_flight.pop(work_id, None)
+            if running is None:
+                continue
+            running.cancel()
+            cancel = getattr(self.tasks, "cancel", None)
+            if cancel is not None and request is not None:
+                # Best effort, off the tick (INT-2: a .sync child is stopped with its parent).
+                job = asyncio.create_task(self._cancel(cancel, request))
+                self._cancels.add(job)
+                job.add_done_callback(self._cancels.discard)
+
+    @staticmethod
+    async def _cancel(cancel: Callable[[TaskRequest], Any], request: TaskRequest) -> None:
+        try:
+            await cancel(request)
+        except Exception:
+            logger.exception("cancelling %s failed", request.execution_arn)
+
     def _dispatch(self, dispatch: Dispatch) -> None:
         self._leases[dispatch.work_id] = dispatch.work
+        self._requests[dispatch.work_id] = dispatch.request
         self._in_flight[dispatch.work_id] = asyncio.create_task(
             self._run_task(dispatch), name=f"task {dispatch.work_id}"
         )
@@ -585,16 +626,21 @@ class Engine:
         if run is None or item.frame_id not in run.frames:
             return
         frame = run.frames[item.frame_id]
-        attempt = int(item.id.rsplit("#", 1)[1])
-        if frame.attempt != attempt:
+        if frame.attempt != work.attempt_of(item):
             return
-        dispatch = steps.redispatch(run, frame, item)
+        dispatch = tasks.redispatch(run, frame, item)
         if dispatch is not None:
             self._dispatch(dispatch)
 
     async def _run_task(self, dispatch: Dispatch) -> None:
+        request = dispatch.request
         try:
-            outcome = await self.tasks.run(dispatch.request)
+            outcome = await self.tasks.run(request)
+            if isinstance(outcome, TaskSubmitted) and outcome.result is not None:
+                # A job (.sync): its submission is recorded now, its end when it comes.
+                if not request.submitted:
+                    self._report(dispatch, TaskSubmitted(outcome.output), keep=True)
+                outcome = await outcome.result()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a runner bug must not leave the task hanging forever
@@ -602,6 +648,10 @@ class Engine:
             outcome = TaskFailed("States.TaskFailed", f"{type(exc).__name__}: {exc}")
         finally:
             self._in_flight.pop(dispatch.work_id, None)
+            self._requests.pop(dispatch.work_id, None)
+        self._report(dispatch, outcome)
+
+    def _report(self, dispatch: Dispatch, outcome: TaskOutcome, *, keep: bool = False) -> None:
         self._outcomes.append(
             _Outcome(
                 dispatch.work_id,
@@ -609,6 +659,7 @@ class Engine:
                 dispatch.frame_id,
                 dispatch.attempt,
                 outcome,
+                keep,
             )
         )
         self._wake.set()

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from dataclasses import dataclass
 
 import orjson
 
 from statewise import arns
 from statewise.engine import history, steps
 from statewise.engine.frames import Frame
-from statewise.engine.run import Run
+from statewise.engine.run import Compiled, Run
 from statewise.engine.tick import Tick
 from statewise.errors import ExecutionAlreadyExists
-from statewise.store.base import DefinitionRecord, ExecutionRecord, ExecutionStatus, WorkRecord
+from statewise.store.base import (
+    DefinitionRecord,
+    DuplicateExecution,
+    ExecutionRecord,
+    ExecutionStatus,
+    Store,
+    WorkRecord,
+)
+from statewise.types import JSON
+
+
+@dataclass(slots=True)
+class Start:
+    """A new execution to begin in the next tick (its Run is built there, not before)."""
+
+    record: ExecutionRecord
+    compiled: Compiled
+    definition: str
+    timeout_seconds: int | None
+    execution_input: JSON
 
 
 def definition_id(text: str) -> str:
@@ -81,3 +102,38 @@ def begin(
             )
         )
     return run.record
+
+
+async def commit(
+    store: Store, tick: Tick, starts: dict[str, Start]
+) -> dict[str, ExecutionRecord | Exception]:
+    """Commit the tick's batch; returns the answers to starts whose name was taken.
+
+    Starting does not read the store, so the commit is where a taken name shows
+    (DuplicateExecution). Then every start of the tick is looked up once, those that exist
+    are taken out of the batch and answered as API-16 says (the running twin, or
+    ExecutionAlreadyExists), and the rest is committed again. A restarted client starting
+    a thousand known names costs one failed commit, not a thousand.
+    """
+    lost: dict[str, ExecutionRecord | Exception] = {}
+    while True:
+        try:
+            await store.commit(tick.batch)
+            return lost
+        except DuplicateExecution as exc:
+            if exc.arn not in starts or exc.arn in lost:
+                raise
+            pending = [arn for arn in starts if arn not in lost]
+            found = await asyncio.gather(*(store.get_execution(arn) for arn in pending))
+            taken: dict[str, ExecutionRecord | Exception] = {}
+            for arn, existing in zip(pending, found, strict=True):
+                if existing is None:
+                    continue
+                try:
+                    taken[arn] = idempotent(existing, starts[arn].record.input)
+                except ExecutionAlreadyExists as error:
+                    taken[arn] = error
+            tick.discard_executions(set(taken))
+            lost.update(taken)
+            if exc.arn not in lost:
+                raise  # the store reports a clash it does not show: do not loop

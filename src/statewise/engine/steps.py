@@ -7,15 +7,16 @@ commits the tick as one transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import orjson
 
-from statewise.asl import evaluate
+from statewise.asl import evaluate, variables
 from statewise.asl.decisions import (
     Advance,
+    Assigned,
     Caught,
     Decision,
+    EvaluationFailed,
     Fail,
     Invoke,
     Retry,
@@ -24,7 +25,7 @@ from statewise.asl.decisions import (
     Wait,
 )
 from statewise.asl.entropy import Entropy
-from statewise.asl.errors import Failure, FailureError, StatesError
+from statewise.asl.errors import Failure, FailureError
 from statewise.asl.limits import MAX_PAYLOAD_BYTES, encode_output
 from statewise.asl.model import (
     AnyState,
@@ -33,13 +34,10 @@ from statewise.asl.model import (
     StateType,
     TaskState,
 )
-from statewise.engine import history
+from statewise.engine import history, tasks
 from statewise.engine.frames import Frame, FrameStatus
-from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRequest
-from statewise.engine.resources import ResourceKind, parse_resource
 from statewise.engine.run import Closed, Run
-from statewise.engine.tick import Dispatch
-from statewise.store.base import ExecutionStatus, WorkRecord
+from statewise.store.base import ExecutionStatus
 from statewise.types import JSON
 
 # Transitions one execution may make in one tick before yielding to the others.
@@ -55,11 +53,13 @@ def _state(run: Run, frame: Frame) -> AnyState:
 
 
 def _env(run: Run, frame: Frame, state: AnyState, entropy: Entropy) -> evaluate.Env:
-    return evaluate.Env(
-        context=run.context(frame, state, task=isinstance(state, TaskState)),
-        entropy=entropy,
-        entered_event_id=frame.entered_event,
+    context = (
+        run.context(frame, state, task=isinstance(state, TaskState))
+        if state.name in run.compiled.needs_context
+        else None
     )
+    variables = run.variables(frame)
+    return evaluate.Env(context, variables, entropy, frame.entered_event, run.tick.now)
 
 
 def step_runnable(run: Run, entropy: Entropy) -> int:
@@ -84,12 +84,21 @@ def step_runnable(run: Run, entropy: Entropy) -> int:
 
 def _drive(run: Run, frame: Frame, entropy: Entropy, budget: int) -> int:
     """Evaluate a ready frame's state, following Advance decisions within ``budget``."""
+    states = run.compiled.states
+    readers = run.compiled.needs_context
     made = 0
     while True:
-        state = _state(run, frame)
-        decision = evaluate.enter(
-            state, frame.input, _env(run, frame, state, entropy), tuple(frame.counts)
+        state = states[frame.state]
+        # _env, inlined: this loop is the engine's innermost one.
+        context = (
+            run.context(frame, state, task=isinstance(state, TaskState))
+            if state.name in readers
+            else None
         )
+        variables = frame.variables if frame.parent_id is None else run.variables(frame)
+        env = evaluate.Env(context, variables, entropy, frame.entered_event, run.tick.now)
+        counts = tuple(frame.counts) if frame.counts else ()
+        decision = evaluate.enter(state, frame.input, env, counts)
         made += 1
         following = apply(run, frame, state, decision, entropy)
         if following is None:
@@ -99,23 +108,78 @@ def _drive(run: Run, frame: Frame, entropy: Entropy, budget: int) -> int:
             return made
 
 
-def enter(run: Run, frame: Frame, name: str, value: JSON, previous: int | None = None) -> None:
-    """Enter state ``name`` with ``value``: the ``...StateEntered`` event, counts reset."""
-    state = run.compiled.states[name]
+def enter(
+    run: Run,
+    frame: Frame,
+    name: str,
+    value: JSON,
+    previous: int | None = None,
+    *,
+    text: str | None = None,
+    quoted: str | None = None,
+) -> None:
+    """Enter state ``name`` with ``value``: the ``...StateEntered`` event, counts reset.
+
+    ``text`` and ``quoted`` are ``value``'s JSON and that JSON as a string literal, when
+    the caller has them (the previous state's Exited event did the same work).
+    """
+    if text is None:
+        text = _text(value)
+        quoted = history.quoted(text)
+    elif quoted is None:
+        quoted = history.quoted(text)
     frame.state = name
     frame.input = value
-    frame.counts = []
+    frame.input_text = text
+    if frame.counts:
+        frame.counts = []
     frame.retry_count = 0
     frame.entered_time = run.tick.now
-    event_type, details = history.entered(state.type, name, _text(value))
-    frame.entered_event = run.emit(frame, event_type, details, previous=previous)
+    events = run.compiled.events[name]
+    frame.entered_event = run.emit(
+        frame, events.entered, events.entered_details(quoted), previous=previous
+    )
     frame.status = FrameStatus.READY
-    run.touch(frame)
 
 
-def _exit(run: Run, frame: Frame, state: AnyState, output: JSON) -> None:
-    event_type, details = history.exited(state.type, state.name, _text(output))
-    run.emit(frame, event_type, details)
+def _exit(
+    run: Run, frame: Frame, state: AnyState, output: JSON, assigned: Assigned = None
+) -> tuple[str, str]:
+    """The ``...StateExited`` event; returns the output's JSON text and its quoted form."""
+    text = _text(output)
+    quoted = history.quoted(text)
+    _exited(run, frame, state, quoted, assigned)
+    return text, quoted
+
+
+def _exited(run: Run, frame: Frame, state: AnyState, quoted: str, assigned: Assigned) -> None:
+    events = run.compiled.events[state.name]
+    if assigned is None:
+        run.emit(frame, events.exited, events.exited_details(quoted))
+    else:
+        details = events.exited_assigned(quoted, variables.texts(assigned))
+        run.emit(frame, events.exited, details)
+
+
+def _assign(run: Run, frame: Frame, state: AnyState, assigned: Assigned, entropy: Entropy) -> bool:
+    """Apply a state's assignments to its scope (VAR-4); False when that failed the frame."""
+    if not assigned:
+        return True
+    try:
+        run.assign(frame, state.name, assigned)
+    except FailureError as exc:  # VAR-8: the execution's variables passed 10 MiB
+        fail_frame(run, frame, exc.failure, entropy)
+        return False
+    return True
+
+
+def _evaluation_failed(run: Run, frame: Frame, evaluation: EvaluationFailed | None) -> None:
+    """The ``EvaluationFailed`` event that precedes a JSONata failure's handling (QL-8)."""
+    if evaluation is not None:
+        details = history.evaluation_failed(
+            str(evaluation.error), evaluation.cause, evaluation.location, evaluation.state
+        )
+        run.emit(frame, "EvaluationFailed", details)
 
 
 def apply(
@@ -124,24 +188,40 @@ def apply(
     """Carry out one decision. Returns the next state's name when the frame moved on and
     should be evaluated straight away, else None (it waits, finished or failed)."""
     match decision:
-        case Advance(output=output, next=nxt):
-            try:
-                encode_output(state.name, output)
-            except FailureError as exc:
-                fail_frame(run, frame, exc.failure, entropy)
+        case Advance(output=output, next=nxt, assigned=assigned):
+            # One serialisation of the output serves the size check (IO-7), the Exited
+            # event, the next Entered event (or ExecutionSucceeded) and the frame's row.
+            data = orjson.dumps(output)
+            if len(data) > MAX_PAYLOAD_BYTES:
+                try:  # raises States.DataLimitExceeded with AWS's message
+                    encode_output(state.name, output)
+                except FailureError as exc:
+                    fail_frame(run, frame, exc.failure, entropy)
+                    return None
+            text = data.decode()
+            quoted = orjson.dumps(text).decode()  # history.quoted, inlined
+            if assigned is not None and not _assign(run, frame, state, assigned, entropy):
                 return None
             if state.type is not StateType.FAIL:
-                _exit(run, frame, state, output)
+                _exited(run, frame, state, quoted, assigned)
             if nxt is None:
-                finish_frame(run, frame, output, entropy)
+                finish_frame(run, frame, output, entropy, text=text, quoted=quoted)
                 return None
-            enter(run, frame, nxt, output)
+            enter(run, frame, nxt, output, text=text, quoted=quoted)
             return nxt
-        case Caught(output=output, next=nxt):
-            _exit(run, frame, state, output)
-            enter(run, frame, nxt, output)
+        case Caught(output=output, next=nxt, assigned=assigned, evaluation=evaluation):
+            _evaluation_failed(run, frame, evaluation)
+            if not _assign(run, frame, state, assigned, entropy):
+                return None
+            text, quoted = _exit(run, frame, state, output, assigned)
+            enter(run, frame, nxt, output, text=text, quoted=quoted)
             return nxt
-        case Fail(failure=failure):
+        case Fail(failure=failure, evaluation=evaluation):
+            _evaluation_failed(run, frame, evaluation)
+            if evaluation is not None and frame.status is FrameStatus.READY:
+                # HIST-6: a Map or Parallel whose own expression failed records its failure.
+                if state.type in (StateType.MAP, StateType.PARALLEL):
+                    run.emit(frame, f"{state.type.value}StateFailed")
             # ASL-FAIL-3: a failing state has no exit event; its scope fails directly.
             fail_frame(run, frame, failure, entropy)
             return None
@@ -152,14 +232,16 @@ def apply(
         case Wait(output=output, next=nxt, seconds=seconds, timestamp=timestamp):
             due = _due(frame, seconds, timestamp)
             if due <= run.tick.now:
-                return apply(run, frame, state, Advance(output, nxt), entropy)
+                return apply(run, frame, state, Advance(output, nxt, decision.assigned), entropy)
             frame.status = FrameStatus.WAIT
             frame.wait_next, frame.wait_output = nxt, output
+            frame.wait_assigned = decision.assigned
             frame.attempt += 1
             run.touch(frame)
             run.schedule(frame, "timer", due)
             return None
-        case Retry(delay_seconds=delay, counts=counts):
+        case Retry(delay_seconds=delay, counts=counts, evaluation=evaluation):
+            _evaluation_failed(run, frame, evaluation)
             frame.counts = list(counts)
             frame.retry_count += 1
             frame.status = FrameStatus.RETRY
@@ -195,148 +277,8 @@ def _due(frame: Frame, seconds: int | None, timestamp: datetime | None) -> float
 
 
 def _schedule_task(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
-    resource = parse_resource(state.resource)
-    frame.attempt += 1
-    frame.status = FrameStatus.TASK
-    run.touch(frame)
-    if resource.kind is ResourceKind.LAMBDA:
-        details: dict[str, Any] = {"resource": state.resource, "input": _text(invoke.payload)}
-        if invoke.timeout_set:
-            details["timeoutInSeconds"] = invoke.timeout_seconds
-        run.emit(frame, "LambdaFunctionScheduled", details)
-        run.emit(frame, "LambdaFunctionStarted")
-    else:
-        details = {
-            "resourceType": resource.resource_type,
-            "resource": resource.resource,
-            "region": run.record.arn.split(":")[3],
-            "parameters": _text(invoke.payload),
-        }
-        if invoke.timeout_set:
-            details["timeoutInSeconds"] = invoke.timeout_seconds
-        if invoke.heartbeat_seconds is not None:
-            details["heartbeatInSeconds"] = invoke.heartbeat_seconds
-        run.emit(frame, "TaskScheduled", details)
-        run.emit(
-            frame,
-            "TaskStarted",
-            {"resourceType": resource.resource_type, "resource": resource.resource},
-        )
-    now = run.tick.now
-    work = run.schedule(
-        frame,
-        "task",
-        now,
-        {
-            "payload": invoke.payload,
-            "timeout": invoke.timeout_seconds,
-            "credentials": invoke.credentials,
-        },
-        leased=True,
-    )
-    if invoke.timeout_set:
-        run.schedule(frame, "timeout", now + invoke.timeout_seconds)
-    if invoke.heartbeat_seconds is not None:
-        run.schedule(frame, "heartbeat", now + invoke.heartbeat_seconds)
-    run.tick.dispatches.append(
-        Dispatch(work, frame.id, frame.attempt, _request(run, frame, state, work.payload))
-    )
-
-
-def _request(run: Run, frame: Frame, state: TaskState, payload_text: str) -> TaskRequest:
-    stored = orjson.loads(payload_text)
-    return TaskRequest(
-        execution_arn=run.arn,
-        state_name=state.name,
-        resource=state.resource,
-        payload=stored["payload"],
-        timeout_seconds=stored["timeout"],
-        context=run.context(frame, state, task=True),
-        credentials=stored.get("credentials"),
-    )
-
-
-def redispatch(run: Run, frame: Frame, work: WorkRecord) -> Dispatch | None:
-    """The dispatch for a claimed task item whose earlier run was lost."""
-    state = _state(run, frame)
-    if frame.status is not FrameStatus.TASK or not isinstance(state, TaskState):
-        return None
-    return Dispatch(work, frame.id, frame.attempt, _request(run, frame, state, work.payload))
-
-
-def task_outcome(
-    run: Run, frame: Frame, attempt: int, outcome: TaskOutcome, entropy: Entropy
-) -> bool:
-    """Apply a task attempt's outcome; False when it is stale (the attempt is over)."""
-    if frame.status is not FrameStatus.TASK or frame.attempt != attempt:
-        return False
-    state = _state(run, frame)
-    assert isinstance(state, TaskState)
-    for kind in ("task", "timeout", "heartbeat"):
-        run.unschedule(frame, kind)
-    resource = parse_resource(state.resource)
-    legacy = resource.kind is ResourceKind.LAMBDA
-    prefix = "LambdaFunction" if legacy else "Task"
-    base: dict[str, Any] = (
-        {} if legacy else {"resourceType": resource.resource_type, "resource": resource.resource}
-    )
-    env = _env(run, frame, state, entropy)
-    if isinstance(outcome, TaskFailed):
-        failure = Failure(outcome.error, outcome.cause)
-        run.emit(
-            frame,
-            f"{prefix}Failed",
-            {**base, **history.error_details(failure.error, failure.cause)},
-        )
-        decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
-    else:
-        output_text = _text(outcome.output)
-        if len(output_text.encode()) > MAX_PAYLOAD_BYTES:
-            # ERR-6: an oversized task result is a catchable task failure on AWS.
-            failure = Failure(
-                StatesError.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{state.name}' returned a result with a size exceeding the "
-                "maximum number of bytes service limit.",
-            )
-            run.emit(
-                frame,
-                f"{prefix}Failed",
-                {**base, **history.error_details(failure.error, failure.cause)},
-            )
-            decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
-        else:
-            run.emit(frame, f"{prefix}Succeeded", history.output_details(output_text, **base))
-            decision = evaluate.complete(
-                state, frame.input, outcome.output, env, tuple(frame.counts)
-            )
-    _continue(run, frame, state, decision, entropy)
-    return True
-
-
-def task_timed_out(run: Run, frame: Frame, attempt: int, heartbeat: bool, entropy: Entropy) -> None:
-    """A task's TimeoutSeconds or HeartbeatSeconds passed (ASL-TASK-2, ASL-TASK-3)."""
-    if frame.status is not FrameStatus.TASK or frame.attempt != attempt:
-        return
-    state = _state(run, frame)
-    assert isinstance(state, TaskState)
-    for kind in ("task", "timeout", "heartbeat"):
-        run.unschedule(frame, kind)
-    resource = parse_resource(state.resource)
-    legacy = resource.kind is ResourceKind.LAMBDA
-    base: dict[str, Any] = (
-        {} if legacy else {"resourceType": resource.resource_type, "resource": resource.resource}
-    )
-    # History names a heartbeat timeout States.Timeout too; Retry/Catch may still match it as
-    # States.HeartbeatTimeout (ASL-TASK-3).
-    run.emit(
-        frame,
-        "LambdaFunctionTimedOut" if legacy else "TaskTimedOut",
-        {**base, "error": StatesError.TIMEOUT.value},
-    )
-    failure = Failure(StatesError.HEARTBEAT_TIMEOUT if heartbeat else StatesError.TIMEOUT)
-    env = _env(run, frame, state, entropy)
-    decision = evaluate.fail(state, frame.input, failure, env, tuple(frame.counts))
-    _continue(run, frame, state, decision, entropy)
+    """Start a task attempt (``tasks`` has the task states' whole lifecycle)."""
+    tasks.schedule(run, frame, state, invoke)
 
 
 def _continue(
@@ -354,9 +296,9 @@ def timer_fired(run: Run, frame: Frame, attempt: int, entropy: Entropy) -> None:
         return
     state = _state(run, frame)
     if frame.status is FrameStatus.WAIT:
-        output, nxt = frame.wait_output, frame.wait_next
-        frame.wait_output, frame.wait_next = None, None
-        _continue(run, frame, state, Advance(output, nxt), entropy)
+        output, nxt, assigned = frame.wait_output, frame.wait_next, frame.wait_assigned
+        frame.wait_output, frame.wait_next, frame.wait_assigned = None, None, None
+        _continue(run, frame, state, Advance(output, nxt, assigned), entropy)
     elif frame.status is FrameStatus.RETRY:
         run.make_ready(frame)
 
@@ -420,13 +362,22 @@ def _start_pending(run: Run, frame: Frame) -> None:
     run.touch(frame)
 
 
-def finish_frame(run: Run, frame: Frame, output: JSON, entropy: Entropy) -> None:
-    """A scope reached its end with ``output``."""
+def finish_frame(
+    run: Run,
+    frame: Frame,
+    output: JSON,
+    entropy: Entropy,
+    *,
+    text: str | None = None,
+    quoted: str | None = None,
+) -> None:
+    """A scope reached its end with ``output`` (``text``/``quoted``: its JSON, if known)."""
     if frame.parent_id is None:
-        run.emit(
-            frame, "ExecutionSucceeded", history.execution_succeeded(_text(output)), closing=True
-        )
-        run.close(ExecutionStatus.SUCCEEDED, output=output)
+        if text is None or quoted is None:
+            text = _text(output)
+            quoted = history.quoted(text)
+        run.emit(frame, "ExecutionSucceeded", history.succeeded_details(quoted), closing=True)
+        run.close(ExecutionStatus.SUCCEEDED, output=output, output_text=text)
         raise Closed
     parent = run.frames[frame.parent_id]
     parent_state = _state(run, parent)

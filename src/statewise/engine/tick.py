@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from statewise.engine.ports import TaskRequest
 from statewise.store.base import Batch, DefinitionRecord, ExecutionRecord, WorkRecord
+from statewise.tasktokens import TaskTokens
 
 
 @dataclass(slots=True)
@@ -41,6 +42,9 @@ class Tick:
     closed: list[ExecutionRecord] = field(default_factory=list)
     _added: dict[str, WorkRecord] = field(default_factory=dict)
     _deleted: set[str] = field(default_factory=set)
+    _dropped: set[str] = field(default_factory=set)
+    # Signs the task tokens this tick's states see and hand out (``$$.Task.Token``).
+    tokens: TaskTokens | None = None
 
     def add_definition(self, record: DefinitionRecord) -> None:
         """Store a definition with this tick, unless it is stored or added already."""
@@ -61,33 +65,43 @@ class Tick:
             self._deleted.add(work_id)
 
     def drop_execution(self, execution_arn: str) -> None:
-        """Forget work this tick added for an execution that has closed."""
-        for work_id in [k for k, w in self._added.items() if w.execution_arn == execution_arn]:
-            del self._added[work_id]
+        """Forget work this tick added for an execution that has closed.
+
+        Noted here and applied once in :meth:`finish`: scanning the added work at every
+        close would cost a tick that closes many executions quadratic time.
+        """
+        self._dropped.add(execution_arn)
 
     def pending(self, work_id: str) -> bool:
         """Whether this tick added ``work_id`` and has not removed it."""
-        return work_id in self._added
+        record = self._added.get(work_id)
+        return record is not None and record.execution_arn not in self._dropped
 
-    def discard_execution(self, execution_arn: str) -> None:
-        """Take every change of one execution out of the finished batch (a start that lost
-        the race for its name), so the rest of the tick can commit without it."""
+    def discard_executions(self, execution_arns: set[str]) -> None:
+        """Take every change of these executions out of the finished batch (starts that
+        lost the race for their name), so the rest of the tick can commit without them."""
+        gone = execution_arns
         batch = self.batch
-        prefix = execution_arn + "#"
-        batch.new_executions[:] = [r for r in batch.new_executions if r.arn != execution_arn]
-        batch.executions[:] = [r for r in batch.executions if r.arn != execution_arn]
-        batch.frames[:] = [r for r in batch.frames if r.execution_arn != execution_arn]
-        batch.deleted_frames[:] = [r for r in batch.deleted_frames if r[0] != execution_arn]
-        batch.closed_executions[:] = [a for a in batch.closed_executions if a != execution_arn]
-        batch.events[:] = [r for r in batch.events if r.execution_arn != execution_arn]
-        batch.deleted_work[:] = [w for w in batch.deleted_work if not w.startswith(prefix)]
-        batch.work[:] = [r for r in batch.work if r.execution_arn != execution_arn]
-        self.dispatches[:] = [d for d in self.dispatches if d.work.execution_arn != execution_arn]
-        self.closed[:] = [r for r in self.closed if r.arn != execution_arn]
-        self.drop_execution(execution_arn)
+        batch.new_executions[:] = [r for r in batch.new_executions if r.arn not in gone]
+        batch.executions[:] = [r for r in batch.executions if r.arn not in gone]
+        batch.frames[:] = [r for r in batch.frames if r.execution_arn not in gone]
+        batch.deleted_frames[:] = [r for r in batch.deleted_frames if r[0] not in gone]
+        batch.closed_executions[:] = [a for a in batch.closed_executions if a not in gone]
+        batch.events[:] = [r for r in batch.events if r.execution_arn not in gone]
+        # Work ids start with the execution ARN and a "#" (never part of a name).
+        batch.deleted_work[:] = [w for w in batch.deleted_work if w.split("#", 1)[0] not in gone]
+        batch.work[:] = [r for r in batch.work if r.execution_arn not in gone]
+        self.dispatches[:] = [d for d in self.dispatches if d.work.execution_arn not in gone]
+        self.closed[:] = [r for r in self.closed if r.arn not in gone]
+        self._dropped.update(gone)
 
     def finish(self) -> Batch:
         """The batch to commit, with the tick's net work changes."""
         self.batch.deleted_work.extend(self._deleted)
-        self.batch.work.extend(self._added.values())
+        added = self._added.values()
+        dropped = self._dropped
+        if dropped:
+            self.batch.work.extend(w for w in added if w.execution_arn not in dropped)
+        else:
+            self.batch.work.extend(added)
         return self.batch

@@ -160,6 +160,11 @@ class Executions:
         text = await self.store.get_definition(record.definition_id)
         return text or "{}"
 
+    async def wait_for(self, arn: str) -> ExecutionRecord:
+        """Wait for a Standard or Express execution to close (nested ``.sync`` tasks)."""
+        engine = self.express if ":express:" in arn else self.standard
+        return await engine.wait_for(arn)
+
     async def wait(self, arn: str, timeout: float | None = None) -> ExecutionRecord:
         """Wait for a Standard execution to close (tests, tools)."""
         return await asyncio.wait_for(self.standard.wait_for(arn), timeout)

@@ -3,9 +3,8 @@
 Migrations live as package data in ``statewise/store/sql/<dialect>/NNNN_name.sql`` and are
 found through :mod:`importlib.resources`, so they work from a source tree, a wheel or a zip.
 The dialect-neutral part (loading, ordering, deciding what is missing) is here once; each
-dialect supplies only how to run a script inside one transaction (``migrate_sqlite`` below;
-a PostgreSQL store adds ``sql/postgres/0001_initial.sql`` and its own ``migrate_postgres``
-around :func:`load` and :func:`pending`).
+dialect supplies only how to run a script inside one transaction: ``migrate_sqlite`` and
+``migrate_postgres`` below, over ``sql/sqlite/`` and ``sql/postgres/`` with the same numbering.
 """
 
 from __future__ import annotations
@@ -17,8 +16,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from statewise.store.base import StoreError
+
+if TYPE_CHECKING:
+    # Only for annotations: asyncpg is the optional ``postgres`` extra, and SQLite users
+    # import this module without it.
+    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
 
 # Every dialect's bookkeeping table; this DDL is valid in SQLite and PostgreSQL alike.
 SCHEMA_VERSION_DDL = (
@@ -148,4 +154,57 @@ def migrate_sqlite(conn: sqlite3.Connection) -> list[int]:
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"sqlite migration failed: {exc}") from exc
         raise
+    return [migration.version for migration in todo]
+
+
+# The advisory lock's first key, "swmg" in ASCII: one fixed number for statewise migrations,
+# so no other application's advisory locks collide with it. The second key is the schema's
+# hash, so stores in different schemas of one database migrate without waiting for each other.
+POSTGRES_MIGRATION_LOCK = 0x73776D67
+
+
+async def migrate_postgres(
+    conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any],
+) -> list[int]:
+    """Apply the missing PostgreSQL migrations to the current schema in one transaction.
+
+    Every node of a cluster runs this when it starts, possibly at the same moment: the
+    transaction first takes an advisory lock (released by its COMMIT or ROLLBACK), so one
+    node migrates while the others wait, then find the schema current and apply nothing.
+    DDL is transactional in PostgreSQL, so a failed migration leaves no half-made table.
+    Returns the versions applied (empty when the schema was current).
+
+    Raises:
+        StoreError: a migration failed (nothing of it was applied) or the schema is unknown.
+    """
+    import asyncpg  # the caller holds an asyncpg connection, so the extra is installed
+
+    available = load("postgres")
+    try:
+        async with conn.transaction():
+            # Before anything reads or creates schema_version: CREATE TABLE IF NOT EXISTS
+            # itself races (a unique violation in the catalog) when two sessions run it.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))",
+                POSTGRES_MIGRATION_LOCK,
+            )
+            await conn.execute(SCHEMA_VERSION_DDL)
+            applied = [row[0] for row in await conn.fetch("SELECT version FROM schema_version")]
+            todo = pending(available, applied)
+            for migration in todo:
+                try:
+                    # No arguments: the simple query protocol runs a multi-statement script.
+                    await conn.execute(migration.sql)
+                except asyncpg.PostgresError as exc:
+                    raise StoreError(
+                        f"postgres migration {migration.version:04d}_{migration.name} failed: {exc}"
+                    ) from exc
+                await conn.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    time.time(),
+                )
+    except asyncpg.PostgresError as exc:
+        raise StoreError(f"postgres migration failed: {exc}") from exc
     return [migration.version for migration in todo]

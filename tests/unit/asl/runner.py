@@ -1,12 +1,15 @@
 """A synchronous walk over a machine's decisions, for testing the ASL core end to end.
 
 The real engine persists every decision; this walk only chains them in memory so tests can
-check whole-workflow data flow without an engine.
+check whole-workflow data flow without an engine. Variables follow VAR-4/VAR-7: a state's
+assignments apply after it, and each branch or iteration writes its own scope (a ChainMap
+over the enclosing one), so it reads outer variables and its siblings never see its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +17,7 @@ from statewise.asl import evaluate
 from statewise.asl.decisions import (
     Advance,
     Caught,
+    EvaluationFailed,
     Fail,
     Invoke,
     Retry,
@@ -42,6 +46,15 @@ class Outcome:
     visited: list[str] = field(default_factory=list)
     waits: list[Any] = field(default_factory=list)
     retries: list[float] = field(default_factory=list)
+    # Every assignment made, as (state, assigned), and the EvaluationFailed events (QL-8).
+    assigned: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    evaluations: list[EvaluationFailed] = field(default_factory=list)
+    # The top-level scope's variables at the end.
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+# The runner's clock for $now()/$millis(): 2026-01-01T00:00:00Z.
+NOW = 1_767_225_600.0
 
 
 Tasks = dict[str, Callable[[Any], Any]]
@@ -55,6 +68,7 @@ def run(
 ) -> Outcome:
     machine = definition if isinstance(definition, StateMachine) else load(definition)
     outcome = Outcome()
+    top: dict[str, Any] = dict(variables or {})
     context = {
         "Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:m:e", "Name": "e"},
         "StateMachine": {"Id": "arn:aws:states:us-east-1:123456789012:stateMachine:m"},
@@ -66,8 +80,9 @@ def run(
         tasks or {},
         outcome,
         context,
-        variables or {},
+        top,
     )
+    outcome.variables = top
     return outcome
 
 
@@ -78,7 +93,7 @@ def _walk(
     tasks: Tasks,
     outcome: Outcome,
     context: dict[str, Any],
-    variables: dict[str, Any],
+    variables: MutableMapping[str, Any],
 ) -> None:
     name: str | None = start
     while name is not None:
@@ -88,10 +103,18 @@ def _walk(
             context={**context, "State": {"Name": name}},
             variables=variables,
             entropy=SeededEntropy(1),
+            now=NOW,
         )
         decision = evaluate.enter(state, value, env)
         counts: tuple[int, ...] = ()
         while True:
+            evaluation = getattr(decision, "evaluation", None)
+            if evaluation is not None:
+                outcome.evaluations.append(evaluation)
+            assigned = getattr(decision, "assigned", None)
+            if assigned is not None:
+                outcome.assigned.append((state.name, assigned))
+                variables.update(assigned)
             match decision:
                 case Advance(output=output, next=nxt):
                     value, name = output, nxt
@@ -158,14 +181,22 @@ def _fan_out(
     tasks: Tasks,
     outcome: Outcome,
     context: dict[str, Any],
-    variables: dict[str, Any],
+    variables: MutableMapping[str, Any],
     env: evaluate.Env,
     counts: tuple[int, ...],
 ) -> Any:
     results = []
     for start, states, branch_input in scopes:
-        inner = Outcome(visited=outcome.visited, waits=outcome.waits, retries=outcome.retries)
-        _walk(start, states, branch_input, tasks, inner, context, dict(variables))
+        inner = Outcome(
+            visited=outcome.visited,
+            waits=outcome.waits,
+            retries=outcome.retries,
+            assigned=outcome.assigned,
+            evaluations=outcome.evaluations,
+        )
+        # A distributed Map's iterations do not see the parent's variables (VAR-7).
+        outer = {} if isinstance(state, MapState) and state.distributed else variables
+        _walk(start, states, branch_input, tasks, inner, context, ChainMap({}, outer))
         if inner.failure is not None:
             return evaluate.fail(state, raw, inner.failure, env, counts)
         results.append(inner.output)

@@ -1,0 +1,301 @@
+"""PostgresStore's plumbing and resource methods: state machines, versions, aliases, tags.
+
+The resource methods live apart from the execution hot path in ``postgres.py`` because they
+share nothing with it but the connection pool: each call is one small statement or
+transaction, not a batch. :class:`PostgresResources` is the base of
+:class:`~statewise.store.postgres.PostgresStore`, which owns the pool and its lifecycle; the
+base holds what both halves use to reach it (``_connection``, ``_fetch``, ``_execute``), so
+that every driver error becomes a :class:`StoreError` in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+import asyncpg
+
+from statewise.store.base import (
+    AliasRecord,
+    ResourcePage,
+    StateMachineRecord,
+    StoreError,
+    VersionRecord,
+)
+from statewise.store.memory import (
+    ALIAS_TOKEN,
+    MACHINE_TOKEN,
+    VERSION_TOKEN,
+    check_limit,
+    decode_alias_token,
+    decode_machine_token,
+    decode_version_token,
+    resource_page,
+)
+
+if TYPE_CHECKING:
+    # The stubs make it generic; at run time it is not subscriptable.
+    from asyncpg.pool import PoolConnectionProxy
+
+    Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
+
+_T = TypeVar("_T")
+
+# What the driver raises: server errors, a broken or closed connection, a failed connect.
+# TimeoutError (a pool or connect timeout) is an OSError.
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+# Column order is the record's field order, so a row maps onto the record by position.
+_MACHINE_FIELDS = (
+    "arn",
+    "name",
+    "type",
+    "definition",
+    "role_arn",
+    "creation_date",
+    "revision_id",
+    "status",
+    "update_date",
+    "logging_configuration",
+    "tracing_configuration",
+    "encryption_configuration",
+)
+_VERSION_FIELDS = (
+    "arn",
+    "state_machine_arn",
+    "version",
+    "definition",
+    "role_arn",
+    "type",
+    "revision_id",
+    "creation_date",
+    "description",
+    "logging_configuration",
+    "tracing_configuration",
+    "encryption_configuration",
+)
+_ALIAS_FIELDS = (
+    "arn",
+    "state_machine_arn",
+    "name",
+    "routing",
+    "creation_date",
+    "description",
+    "update_date",
+)
+_MACHINE_COLUMNS = ", ".join(_MACHINE_FIELDS)
+_VERSION_COLUMNS = ", ".join(_VERSION_FIELDS)
+_ALIAS_COLUMNS = ", ".join(_ALIAS_FIELDS)
+_MACHINE_ROW = attrgetter(*_MACHINE_FIELDS)
+_VERSION_ROW = attrgetter(*_VERSION_FIELDS)
+_ALIAS_ROW = attrgetter(*_ALIAS_FIELDS)
+_MACHINE_ORDER = attrgetter("name", "arn")
+_VERSION_ORDER = attrgetter("version", "arn")
+_ALIAS_ORDER = attrgetter("creation_date", "arn")
+
+
+def _marks(fields: Sequence[str]) -> str:
+    return ", ".join(f"${n}" for n in range(1, len(fields) + 1))
+
+
+_INSERT_MACHINE = (
+    f"INSERT INTO state_machines ({_MACHINE_COLUMNS}) VALUES ({_marks(_MACHINE_FIELDS)}) "
+    "ON CONFLICT (arn) DO NOTHING"
+)
+# Every column, as MemoryStore replaces the whole record; arn is $1 for the WHERE.
+_UPDATE_MACHINE = (
+    "UPDATE state_machines SET "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_MACHINE_FIELDS[1:], start=2))
+    + " WHERE arn = $1"
+)
+_INSERT_VERSION = f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({_marks(_VERSION_FIELDS)})"
+_UPSERT_ALIAS = (
+    f"INSERT INTO aliases ({_ALIAS_COLUMNS}) VALUES ({_marks(_ALIAS_FIELDS)}) "
+    "ON CONFLICT (arn) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _ALIAS_FIELDS[1:])
+)
+# Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
+_UPSERT_TAG = (
+    "INSERT INTO tags (resource_arn, key, value) VALUES ($1, $2, $3) "
+    "ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value"
+)
+# Tags first: they are found through the version and alias rows deleted next.
+_CASCADE = (
+    "DELETE FROM tags WHERE resource_arn IN ("
+    "SELECT arn FROM versions WHERE state_machine_arn = $1 "
+    "UNION ALL SELECT arn FROM aliases WHERE state_machine_arn = $1 "
+    "UNION ALL SELECT $1)",
+    "DELETE FROM versions WHERE state_machine_arn = $1",
+    "DELETE FROM aliases WHERE state_machine_arn = $1",
+    "DELETE FROM state_machines WHERE arn = $1",
+)
+
+
+def _machine(row: asyncpg.Record) -> StateMachineRecord:
+    return StateMachineRecord(**dict(zip(_MACHINE_FIELDS, row, strict=True)))
+
+
+def _version(row: asyncpg.Record) -> VersionRecord:
+    return VersionRecord(**dict(zip(_VERSION_FIELDS, row, strict=True)))
+
+
+def _alias(row: asyncpg.Record) -> AliasRecord:
+    return AliasRecord(**dict(zip(_ALIAS_FIELDS, row, strict=True)))
+
+
+def changed(status: str) -> int:
+    """The row count of a command status such as ``UPDATE 3`` or ``INSERT 0 1``."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+class PostgresResources:
+    """The resource half of the Store protocol, on the pool that ``_ready`` hands out."""
+
+    # Overridden by PostgresStore; defined so that the base type-checks on its own.
+    def _ready(self) -> asyncpg.Pool[asyncpg.Record]:
+        raise NotImplementedError
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection; any driver error in the block is raised as a StoreError."""
+        pool = self._ready()
+        try:
+            async with pool.acquire() as conn:
+                yield conn
+        except DRIVER_ERRORS as exc:
+            raise StoreError(f"postgres: {exc}") from exc
+
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._connection() as conn:
+            return await conn.fetch(sql, *args)
+
+    async def _execute(self, sql: str, *args: Any) -> int:
+        """One statement, committed on its own; how many rows it changed."""
+        async with self._connection() as conn:
+            return changed(await conn.execute(sql, *args))
+
+    async def _get(self, sql: str, arn: str, record: Callable[[asyncpg.Record], _T]) -> _T | None:
+        rows = await self._fetch(sql, arn)
+        return record(rows[0]) if rows else None
+
+    # -- state machines ----------------------------------------------------------------
+
+    async def insert_state_machine(self, record: StateMachineRecord) -> bool:
+        return await self._execute(_INSERT_MACHINE, *_MACHINE_ROW(record)) == 1
+
+    async def update_state_machine(self, record: StateMachineRecord) -> None:
+        if await self._execute(_UPDATE_MACHINE, *_MACHINE_ROW(record)) == 0:
+            raise StoreError(f"update of unknown state machine {record.arn}")
+
+    async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
+        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"
+        return await self._get(sql, arn, _machine)
+
+    async def list_state_machines(
+        self, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        if token is None:
+            sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines ORDER BY name, arn LIMIT $1"
+            rows = await self._fetch(sql, limit + 1)
+        else:
+            # Keyset pagination on the (name, arn) index: page N costs what page 1 does, and
+            # rows added or deleted between pages cannot shift what a token points after.
+            sql = (
+                f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE (name, arn) > ($1, $2) "
+                "ORDER BY name, arn LIMIT $3"
+            )
+            rows = await self._fetch(sql, *decode_machine_token(token), limit + 1)
+        records = [_machine(row) for row in rows]
+        return resource_page(records, limit, MACHINE_TOKEN, _MACHINE_ORDER)
+
+    async def delete_state_machine(self, arn: str) -> None:
+        async with self._connection() as conn, conn.transaction():
+            for sql in _CASCADE:
+                await conn.execute(sql, arn)
+
+    # -- versions ----------------------------------------------------------------------
+
+    async def insert_version(self, record: VersionRecord) -> None:
+        try:
+            await self._execute(_INSERT_VERSION, *_VERSION_ROW(record))
+        except StoreError as exc:
+            if isinstance(exc.__cause__, asyncpg.UniqueViolationError):
+                raise StoreError(f"version {record.arn} exists") from exc.__cause__
+            raise
+
+    async def get_version(self, arn: str) -> VersionRecord | None:
+        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE arn = $1"
+        return await self._get(sql, arn, _version)
+
+    async def list_versions(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE state_machine_arn = $1"
+        args: list[Any] = [state_machine_arn]
+        if token is not None:
+            sql += " AND (version, arn) < ($2, $3)"
+            args.extend(decode_version_token(token))
+        sql += f" ORDER BY version DESC, arn DESC LIMIT ${len(args) + 1}"
+        records = [_version(row) for row in await self._fetch(sql, *args, limit + 1)]
+        return resource_page(records, limit, VERSION_TOKEN, _VERSION_ORDER)
+
+    async def delete_version(self, arn: str) -> None:
+        await self._delete_with_tags("versions", arn)
+
+    async def _delete_with_tags(self, table: str, arn: str) -> None:
+        # ``table`` is one of two literals from this module, never caller input.
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute(f"DELETE FROM {table} WHERE arn = $1", arn)
+            await conn.execute("DELETE FROM tags WHERE resource_arn = $1", arn)
+
+    # -- aliases -----------------------------------------------------------------------
+
+    async def put_alias(self, record: AliasRecord) -> None:
+        await self._execute(_UPSERT_ALIAS, *_ALIAS_ROW(record))
+
+    async def get_alias(self, arn: str) -> AliasRecord | None:
+        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE arn = $1"
+        return await self._get(sql, arn, _alias)
+
+    async def list_aliases(
+        self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
+    ) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = $1"
+        args: list[Any] = [state_machine_arn]
+        if token is not None:
+            sql += " AND (creation_date, arn) < ($2, $3)"
+            args.extend(decode_alias_token(token))
+        sql += f" ORDER BY creation_date DESC, arn DESC LIMIT ${len(args) + 1}"
+        records = [_alias(row) for row in await self._fetch(sql, *args, limit + 1)]
+        return resource_page(records, limit, ALIAS_TOKEN, _ALIAS_ORDER)
+
+    async def delete_alias(self, arn: str) -> None:
+        await self._delete_with_tags("aliases", arn)
+
+    # -- tags --------------------------------------------------------------------------
+
+    async def get_tags(self, resource_arn: str) -> dict[str, str]:
+        sql = "SELECT key, value FROM tags WHERE resource_arn = $1 ORDER BY seq"
+        return {row[0]: row[1] for row in await self._fetch(sql, resource_arn)}
+
+    async def tag(self, resource_arn: str, tags: dict[str, str]) -> None:
+        self._ready()
+        if not tags:
+            return
+        rows = [(resource_arn, key, value) for key, value in tags.items()]
+        # One row per statement, in dict order, so new keys draw increasing seq values: a
+        # multi-row INSERT does not promise the order it evaluates the identity default in.
+        async with self._connection() as conn, conn.transaction():
+            await conn.executemany(_UPSERT_TAG, rows)
+
+    async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
+        self._ready()
+        if not keys:
+            return
+        sql = "DELETE FROM tags WHERE resource_arn = $1 AND key = ANY($2::text[])"
+        await self._execute(sql, resource_arn, list(keys))

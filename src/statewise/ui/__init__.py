@@ -1,0 +1,3 @@
+"""The web console: server-rendered pages over the same services as the API."""
+
+from __future__ import annotations
