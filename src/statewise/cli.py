@@ -54,7 +54,11 @@ def validate(files: tuple[str, ...], express: bool) -> None:
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [default: 8083].")
 @click.option("--data-dir", default=None, help="Directory for the SQLite store [default: data].")
-@click.option("--store", default=None, help="Store URL: sqlite:///PATH or memory://.")
+@click.option(
+    "--store",
+    default=None,
+    help="Store URL: sqlite:///PATH, postgresql://USER@HOST/DB or memory://.",
+)
 @click.option("--region", default=None, help="Region in ARNs [default: us-east-1].")
 @click.option("--account", default=None, help="Account in ARNs [default: 123456789012].")
 @click.option(

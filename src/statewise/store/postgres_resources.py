@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
@@ -23,6 +22,42 @@ from statewise.store.base import (
     StateMachineRecord,
     StoreError,
     VersionRecord,
+)
+from statewise.store.columns import (
+    ALIAS_COLUMNS as _ALIAS_COLUMNS,
+)
+from statewise.store.columns import (
+    ALIAS_FIELDS as _ALIAS_FIELDS,
+)
+from statewise.store.columns import (
+    ALIAS_ORDER as _ALIAS_ORDER,
+)
+from statewise.store.columns import (
+    ALIAS_ROW as _ALIAS_ROW,
+)
+from statewise.store.columns import (
+    MACHINE_COLUMNS as _MACHINE_COLUMNS,
+)
+from statewise.store.columns import (
+    MACHINE_FIELDS as _MACHINE_FIELDS,
+)
+from statewise.store.columns import (
+    MACHINE_ORDER as _MACHINE_ORDER,
+)
+from statewise.store.columns import (
+    MACHINE_ROW as _MACHINE_ROW,
+)
+from statewise.store.columns import (
+    VERSION_COLUMNS as _VERSION_COLUMNS,
+)
+from statewise.store.columns import (
+    VERSION_FIELDS as _VERSION_FIELDS,
+)
+from statewise.store.columns import (
+    VERSION_ORDER as _VERSION_ORDER,
+)
+from statewise.store.columns import (
+    VERSION_ROW as _VERSION_ROW,
 )
 from statewise.store.memory import (
     ALIAS_TOKEN,
@@ -48,52 +83,6 @@ _T = TypeVar("_T")
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 # Column order is the record's field order, so a row maps onto the record by position.
-_MACHINE_FIELDS = (
-    "arn",
-    "name",
-    "type",
-    "definition",
-    "role_arn",
-    "creation_date",
-    "revision_id",
-    "status",
-    "update_date",
-    "logging_configuration",
-    "tracing_configuration",
-    "encryption_configuration",
-)
-_VERSION_FIELDS = (
-    "arn",
-    "state_machine_arn",
-    "version",
-    "definition",
-    "role_arn",
-    "type",
-    "revision_id",
-    "creation_date",
-    "description",
-    "logging_configuration",
-    "tracing_configuration",
-    "encryption_configuration",
-)
-_ALIAS_FIELDS = (
-    "arn",
-    "state_machine_arn",
-    "name",
-    "routing",
-    "creation_date",
-    "description",
-    "update_date",
-)
-_MACHINE_COLUMNS = ", ".join(_MACHINE_FIELDS)
-_VERSION_COLUMNS = ", ".join(_VERSION_FIELDS)
-_ALIAS_COLUMNS = ", ".join(_ALIAS_FIELDS)
-_MACHINE_ROW = attrgetter(*_MACHINE_FIELDS)
-_VERSION_ROW = attrgetter(*_VERSION_FIELDS)
-_ALIAS_ROW = attrgetter(*_ALIAS_FIELDS)
-_MACHINE_ORDER = attrgetter("name", "arn")
-_VERSION_ORDER = attrgetter("version", "arn")
-_ALIAS_ORDER = attrgetter("creation_date", "arn")
 
 
 def _marks(fields: Sequence[str]) -> str:

@@ -353,5 +353,6 @@ async def _diagnose(conn: Connection, batch: Batch, error: Exception) -> StoreEr
             return StoreError(f"update of unknown execution {arn}")
     if isinstance(error, asyncpg.UniqueViolationError):
         return StoreError(f"duplicate history event: {error.detail}")
-    # A clash with a row since gone: only a transaction rolled back meanwhile does that.
+    # Only a race gets here: the execution an update missed was inserted by another node
+    # after this statement ran.
     return StoreError(f"commit failed: {error}")
