@@ -7,8 +7,10 @@ import hashlib
 import json
 from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .conftest import Server
@@ -56,6 +58,10 @@ def test_create_get_list_delete(lam: Any, name: str) -> None:
     assert got["Code"]["RepositoryType"] == "S3"
     package = httpx.get(got["Code"]["Location"]).content
     assert base64.b64encode(hashlib.sha256(package).digest()).decode() == created["CodeSha256"]
+    # The link is signed, like the presigned URL Lambda gives: not a way in without it.
+    unsigned = got["Code"]["Location"].split("?")[0]
+    assert httpx.get(unsigned).status_code == 403
+    assert httpx.get(unsigned + "?Expires=99999999999&Signature=00").status_code == 403
     assert lam.get_function_configuration(FunctionName=arn)["FunctionName"] == name
     names = [f["FunctionName"] for f in lam.list_functions(MaxItems=10000)["Functions"]]
     assert name in names
@@ -334,3 +340,30 @@ def test_functions_survive_a_restart(tmp_path: Any) -> None:
         assert lam.get_alias(FunctionName="kept", Name="live")["FunctionVersion"] == "1"
     finally:
         second.stop()
+
+
+def test_signed_requests_when_keys_are_set(tmp_path: Any) -> None:
+    """With access keys configured, Lambda calls need a valid SigV4 signature too."""
+    signed = Server(tmp_path, {"STATEWISE_ACCESS_KEYS": "AKIDLAMBDA:s3cret"})
+    try:
+
+        def client(secret: str) -> Any:
+            return boto3.client(
+                "lambda",
+                endpoint_url=signed.url,
+                region_name="us-east-1",
+                aws_access_key_id="AKIDLAMBDA",
+                aws_secret_access_key=secret,
+                config=Config(retries={"max_attempts": 1}),
+            )
+
+        good = client("s3cret")
+        arn = create_python(good, "signed", ECHO)["FunctionArn"]
+        # The ARN travels percent-encoded in the path: the signature covers it as sent.
+        assert invoke_json(good, arn, {"x": 1})["event"] == {"x": 1}
+        with pytest.raises(ClientError) as caught:
+            client("wrong").invoke(FunctionName="signed")
+        assert error_of(caught)[0::2] == ("InvalidSignatureException", 403)
+        assert httpx.get(f"{signed.url}/2015-03-31/functions").status_code == 403
+    finally:
+        signed.stop()

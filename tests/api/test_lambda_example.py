@@ -50,53 +50,49 @@ def _go_bootstrap(tmp_path: Path) -> bytes:
     return (tmp_path / "bootstrap").read_bytes()
 
 
-def test_delayed_hello(tmp_path: Path) -> None:
-    # Its own server: the example's function names are fixed.
-    server = Server(tmp_path)
-    try:
-        lam: Any = lambda_client(server)
-        lam.create_function(
-            FunctionName="hello-python",
-            Runtime="python3.12",
-            Handler="app.handler",
-            Role=ROLE,
-            Code={"ZipFile": _zip("app.py", (EXAMPLE / "python" / "app.py").read_bytes())},
-        )
-        lam.create_function(
-            FunctionName="hello-go",
-            Runtime="provided.al2023",
-            Handler="bootstrap",
-            Role=ROLE,
-            Code={"ZipFile": _zip("bootstrap", _go_bootstrap(tmp_path), 0o755)},
-        )
-        sfn = server.client()
-        machine = sfn.create_state_machine(
-            name="delayed-hello",
-            definition=(EXAMPLE / "definition.json").read_text(),
-            roleArn=ROLE,
-        )["stateMachineArn"]
-        runs = {
-            language: sfn.start_execution(
-                stateMachineArn=machine,
-                input=json.dumps({"delaySeconds": 1, "name": "Ada", "language": language}),
-            )["executionArn"]
-            for language in ("fr", "xx")
-        }
-        done = wait_execution(sfn, runs["fr"])
-        assert done["status"] == "SUCCEEDED", (done.get("error"), done.get("cause"))
-        output = json.loads(done["output"])
-        assert output["python"] == {"greeting": "Bonjour, Ada!"}
-        assert output["go"]["message"] == "Bonjour, Ada, from Go!"
-        assert output["go"]["runtime"] == "hello-go"
-        failed = wait_execution(sfn, runs["xx"])
-        assert failed["status"] == "FAILED"
-        assert failed["error"] == "NoGreeting"
-        assert json.loads(failed["cause"])["errorType"] == "ValueError"
-        # Function logs reach their file within a second (LogSink buffers them).
-        log = tmp_path / "functions" / "logs" / "hello-python.log"
-        deadline = time.monotonic() + 5
-        while "greeting Ada in fr" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "[INFO]" in log.read_text() and "greeting Ada in fr" in log.read_text()
-    finally:
-        server.stop()
+def test_delayed_hello(server: Server, tmp_path: Path) -> None:
+    # The example's function and machine names are fixed; nothing else uses them.
+    lam: Any = lambda_client(server)
+    lam.create_function(
+        FunctionName="hello-python",
+        Runtime="python3.12",
+        Handler="app.handler",
+        Role=ROLE,
+        Code={"ZipFile": _zip("app.py", (EXAMPLE / "python" / "app.py").read_bytes())},
+    )
+    lam.create_function(
+        FunctionName="hello-go",
+        Runtime="provided.al2023",
+        Handler="bootstrap",
+        Role=ROLE,
+        Code={"ZipFile": _zip("bootstrap", _go_bootstrap(tmp_path), 0o755)},
+    )
+    sfn = server.client()
+    machine = sfn.create_state_machine(
+        name="delayed-hello",
+        definition=(EXAMPLE / "definition.json").read_text(),
+        roleArn=ROLE,
+    )["stateMachineArn"]
+    runs = {
+        language: sfn.start_execution(
+            stateMachineArn=machine,
+            input=json.dumps({"delaySeconds": 1, "name": "Ada", "language": language}),
+        )["executionArn"]
+        for language in ("fr", "xx")
+    }
+    done = wait_execution(sfn, runs["fr"])
+    assert done["status"] == "SUCCEEDED", (done.get("error"), done.get("cause"))
+    output = json.loads(done["output"])
+    assert output["python"] == {"greeting": "Bonjour, Ada!"}
+    assert output["go"]["message"] == "Bonjour, Ada, from Go!"
+    assert output["go"]["runtime"] == "hello-go"
+    failed = wait_execution(sfn, runs["xx"])
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "NoGreeting"
+    assert json.loads(failed["cause"])["errorType"] == "ValueError"
+    # Function logs reach their file within a second (LogSink buffers them).
+    log = server.data_dir / "functions" / "logs" / "hello-python.log"
+    deadline = time.monotonic() + 5
+    while "greeting Ada in fr" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "[INFO]" in log.read_text() and "greeting Ada in fr" in log.read_text()

@@ -347,3 +347,34 @@ async def test_response_size_limit(service: FunctionService) -> None:
     result = await service.invoke("f", b"{}")
     assert result.function_error == "Unhandled"
     assert orjson.loads(result.payload)["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+async def test_the_reaper_runs_by_itself(tmp_path: Path) -> None:
+    functions = FunctionService(tmp_path / "functions", idle_seconds=0.2)
+    await functions.start()
+    try:
+        await _deploy(functions)
+        pid = int((await _call(functions, {}))["pid"])  # type: ignore[call-overload]
+        for _ in range(60):
+            if functions.pool.idle() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert functions.pool.idle() == 0
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        await functions.stop()
+
+
+async def test_deleting_a_function_stops_its_workers(service: FunctionService) -> None:
+    await _deploy(service)
+    pid = int((await _call(service, {}))["pid"])  # type: ignore[call-overload]
+    service.delete("f")
+    for _ in range(60):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -196,3 +196,13 @@ async def test_other_resources_go_to_the_fallback() -> None:
     )
     assert isinstance(alone, TaskFailed) and alone.error == "States.Runtime"
     assert orjson.dumps(alone.cause)
+
+
+async def test_runtime_failures_are_service_exceptions() -> None:
+    """INT-6: a failure of the runtime itself is Lambda.ServiceException, which AWS
+    recommends retrying."""
+    outcome = await FunctionTaskRunner(FakeInvoker(OSError("no more processes"))).run(
+        _request(LEGACY, {})
+    )
+    assert isinstance(outcome, TaskFailed) and outcome.error == "Lambda.ServiceException"
+    assert "Status Code: 500; Error Code: ServiceException" in str(outcome.cause)

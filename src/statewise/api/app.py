@@ -46,9 +46,10 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Starlett
             Route("/", step_functions, methods=["POST"]),
             Route("/", root, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
-            *console_routes(services),
+            # The Lambda API first: Invoke is the busiest path, and routes match in order.
             *lambda_api.routes(services),
             *runtime_api.routes(services),
+            *console_routes(services),
         ],
         lifespan=lifespan,
     )

@@ -309,9 +309,9 @@ class LambdaApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         reply = await self._serve(scope, receive)
-        await send(
-            {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
-        )
+        # A length, not chunked encoding: the whole body is at hand.
+        headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
 
     async def _serve(self, scope: Scope, receive: Receive) -> Reply:
@@ -381,7 +381,15 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def code_package(request: Request) -> Response:
         digest = request.path_params["digest"]
-        data = _DIGEST.fullmatch(digest) and services.functions.registry.code.read_zip(digest)
+        functions = services.functions
+        signed = functions.check_code_link(
+            digest,
+            request.query_params.get("Expires", ""),
+            request.query_params.get("Signature", ""),
+        )
+        if not signed:
+            return Response(b"Request has expired or is not signed", status_code=403)
+        data = _DIGEST.fullmatch(digest) and functions.registry.code.read_zip(digest)
         if not data:
             return Response(status_code=404)
         return Response(data, media_type="application/zip")

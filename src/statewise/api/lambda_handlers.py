@@ -66,7 +66,7 @@ async def create_function(services: Services, params: dict[str, Any], _: str) ->
     functions = _functions(services)
     package = shapes.zip_file(params.get("Code"))
     config = await functions.create(
-        params["FunctionName"],
+        _unqualified(params),
         package,
         shapes.settings(params),
         publish=bool(params.get("Publish")),
@@ -80,13 +80,16 @@ async def get_function(services: Services, params: dict[str, Any], base_url: str
     ref = names.parse(params["FunctionName"], params.get("Qualifier"))
     config = functions.registry.resolve(ref)
     record = functions.registry.record(ref.name)
-    base = base_url.rstrip("/")
+    # A signed link valid for 10 minutes, like the presigned S3 URL Lambda answers with.
+    expires = int(functions.now()) + 600
+    signature = functions.code_signature(config.code_digest, expires)
+    location = (
+        f"{base_url.rstrip('/')}/statewise/code/{config.code_digest}.zip"
+        f"?Expires={expires}&Signature={signature}"
+    )
     body: dict[str, Any] = {
         "Configuration": shapes.configuration(config, functions.registry, ref.qualifier),
-        "Code": {
-            "RepositoryType": "S3",
-            "Location": f"{base}/statewise/code/{config.code_digest}.zip",
-        },
+        "Code": {"RepositoryType": "S3", "Location": location},
     }
     if record.tags and ref.qualifier is None:
         body["Tags"] = dict(record.tags)
@@ -166,7 +169,8 @@ async def list_versions(services: Services, params: dict[str, Any], _: str) -> R
     functions = _functions(services)
     configs = functions.registry.versions(_unqualified(params))
     page, following = _page(configs, params)
-    body: dict[str, Any] = {"Versions": [shapes.configuration(c, functions.registry) for c in page]}
+    versions = [shapes.configuration(c, functions.registry, c.version) for c in page]
+    body: dict[str, Any] = {"Versions": versions}
     if following:
         body["NextMarker"] = following
     return body

@@ -40,7 +40,7 @@ def _error(status: int, error_type: str, message: str) -> Response:
 _ACCEPTED = b'{"status":"OK"}'
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Listener:
     """One sandbox's listening socket."""
 

@@ -158,7 +158,10 @@ class Sandbox:
 class SandboxListener(Protocol):
     """Where a sandbox's Runtime API is served."""
 
-    address: str
+    @property
+    def address(self) -> str:
+        """``host:port``, the sandbox's AWS_LAMBDA_RUNTIME_API."""
+        ...
 
     def close(self) -> None: ...
 
@@ -259,7 +262,6 @@ class RuntimeWorker(ProcessWorker):
         duration = time.monotonic() - began
         if pending.answer in done and not pending.answer.cancelled():
             kind, body = pending.answer.result()
-            self.idle_since = time.monotonic()
             return Outcome(
                 payload=body,
                 error=kind == "error",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -98,6 +101,9 @@ class FunctionService:
         )
         self.listen: ListenerFactory | None = None
         self._python: dict[str, str] = {}
+        # Signs GetFunction's code download links, as S3 presigns Lambda's: whoever has a
+        # link may fetch that package until it expires, and nobody can make one up.
+        self._download_key = secrets.token_bytes(32)
 
     async def start(self) -> None:
         self.registry.load()
@@ -137,6 +143,17 @@ class FunctionService:
 
     def _retire(self, name: str) -> None:
         self.pool.retire(name, self._current_keys(name))
+
+    def code_signature(self, digest: str, expires: int) -> str:
+        """The signature of a code download link for ``digest`` valid until ``expires``."""
+        message = f"{digest}:{expires}".encode()
+        return hmac.new(self._download_key, message, hashlib.sha256).hexdigest()
+
+    def check_code_link(self, digest: str, expires: str, signature: str) -> bool:
+        """Whether a download link is one this server made and has not expired."""
+        if not expires.isdigit() or int(expires) < self.now():
+            return False
+        return hmac.compare_digest(self.code_signature(digest, int(expires)), signature)
 
     # --- the control plane ------------------------------------------------------------
 

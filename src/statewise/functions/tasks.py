@@ -8,6 +8,7 @@ SDK's cause text.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from email.utils import formatdate
 from typing import Any, Protocol
@@ -18,6 +19,8 @@ from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRequest, TaskRun
 from statewise.functions.errors import LambdaError
 from statewise.functions.invoke import InvokeResult
 from statewise.types import JSON
+
+logger = logging.getLogger(__name__)
 
 # Errors the platform reports for a function that never answered: Step Functions calls
 # them all Lambda.Unknown ("Unhandled errors ... include out-of-memory errors and function
@@ -194,6 +197,16 @@ class FunctionTaskRunner:
             return service_error(exc.code, exc.status, exc.message, str(uuid.uuid4()))
         except RemoteLambdaError as exc:
             return service_error(exc.code, exc.status, exc.message, exc.request_id)
+        except Exception:
+            # The runtime itself failed (a worker could not start, ...): the service error
+            # Step Functions recommends retrying (INT-6).
+            logger.exception("invoking %s failed", name)
+            return service_error(
+                "ServiceException",
+                500,
+                "The service failed to process the request.",
+                str(uuid.uuid4()),
+            )
 
     async def _legacy(self, request: TaskRequest, function: str) -> TaskOutcome:
         """A function ARN as Resource: the input is the event, the output the result (INT-5)."""

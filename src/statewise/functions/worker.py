@@ -16,7 +16,7 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,7 +78,6 @@ class Outcome:
     init_duration: float | None = None
     duration: float = 0.0
     max_memory_mb: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def error_payload(error_type: str, message: str) -> bytes:
@@ -156,8 +155,11 @@ class LogCapture:
             os.ftruncate(self.fd, 0)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        # Once only: a descriptor number closed twice may by then be another file's.
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def peak_memory_mb(pid: int) -> int:
@@ -201,7 +203,6 @@ class ProcessWorker:
         self.process: asyncio.subprocess.Process | None = None
         self.pid: int | None = None
         self._exited: asyncio.Task[int] | None = None
-        self.idle_since = time.monotonic()
 
     @property
     def alive(self) -> bool:
@@ -235,7 +236,8 @@ class ProcessWorker:
                 os.kill(self.process.pid, signal.SIGKILL)
         if self._exited is not None:
             with contextlib.suppress(Exception):
-                await self._exited
+                async with asyncio.timeout(10):
+                    await asyncio.shield(self._exited)
         self._close()
         self.log.close()
 
@@ -433,7 +435,6 @@ class PythonWorker(ProcessWorker):
             )
         reply, body = frame
         log_size = int(reply.get("log") or 0)
-        self.idle_since = time.monotonic()
         self._log_end = int(reply.get("end") or 0)
         return Outcome(
             payload=body[log_size:],
