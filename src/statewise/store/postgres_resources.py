@@ -16,48 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
 
+from statewise.store import columns
 from statewise.store.base import (
     AliasRecord,
     ResourcePage,
     StateMachineRecord,
     StoreError,
     VersionRecord,
-)
-from statewise.store.columns import (
-    ALIAS_COLUMNS as _ALIAS_COLUMNS,
-)
-from statewise.store.columns import (
-    ALIAS_FIELDS as _ALIAS_FIELDS,
-)
-from statewise.store.columns import (
-    ALIAS_ORDER as _ALIAS_ORDER,
-)
-from statewise.store.columns import (
-    ALIAS_ROW as _ALIAS_ROW,
-)
-from statewise.store.columns import (
-    MACHINE_COLUMNS as _MACHINE_COLUMNS,
-)
-from statewise.store.columns import (
-    MACHINE_FIELDS as _MACHINE_FIELDS,
-)
-from statewise.store.columns import (
-    MACHINE_ORDER as _MACHINE_ORDER,
-)
-from statewise.store.columns import (
-    MACHINE_ROW as _MACHINE_ROW,
-)
-from statewise.store.columns import (
-    VERSION_COLUMNS as _VERSION_COLUMNS,
-)
-from statewise.store.columns import (
-    VERSION_FIELDS as _VERSION_FIELDS,
-)
-from statewise.store.columns import (
-    VERSION_ORDER as _VERSION_ORDER,
-)
-from statewise.store.columns import (
-    VERSION_ROW as _VERSION_ROW,
 )
 from statewise.store.memory import (
     ALIAS_TOKEN,
@@ -90,20 +55,23 @@ def _marks(fields: Sequence[str]) -> str:
 
 
 _INSERT_MACHINE = (
-    f"INSERT INTO state_machines ({_MACHINE_COLUMNS}) VALUES ({_marks(_MACHINE_FIELDS)}) "
+    f"INSERT INTO state_machines ({columns.MACHINE_COLUMNS}) "
+    f"VALUES ({_marks(columns.MACHINE_FIELDS)}) "
     "ON CONFLICT (arn) DO NOTHING"
 )
 # Every column, as MemoryStore replaces the whole record; arn is $1 for the WHERE.
 _UPDATE_MACHINE = (
     "UPDATE state_machines SET "
-    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_MACHINE_FIELDS[1:], start=2))
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(columns.MACHINE_FIELDS[1:], start=2))
     + " WHERE arn = $1"
 )
-_INSERT_VERSION = f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({_marks(_VERSION_FIELDS)})"
+_INSERT_VERSION = (
+    f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
+)
 _UPSERT_ALIAS = (
-    f"INSERT INTO aliases ({_ALIAS_COLUMNS}) VALUES ({_marks(_ALIAS_FIELDS)}) "
+    f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
     "ON CONFLICT (arn) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _ALIAS_FIELDS[1:])
+    + ", ".join(f"{name} = excluded.{name}" for name in columns.ALIAS_FIELDS[1:])
 )
 # Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
 _UPSERT_TAG = (
@@ -123,15 +91,15 @@ _CASCADE = (
 
 
 def _machine(row: asyncpg.Record) -> StateMachineRecord:
-    return StateMachineRecord(**dict(zip(_MACHINE_FIELDS, row, strict=True)))
+    return StateMachineRecord(**dict(zip(columns.MACHINE_FIELDS, row, strict=True)))
 
 
 def _version(row: asyncpg.Record) -> VersionRecord:
-    return VersionRecord(**dict(zip(_VERSION_FIELDS, row, strict=True)))
+    return VersionRecord(**dict(zip(columns.VERSION_FIELDS, row, strict=True)))
 
 
 def _alias(row: asyncpg.Record) -> AliasRecord:
-    return AliasRecord(**dict(zip(_ALIAS_FIELDS, row, strict=True)))
+    return AliasRecord(**dict(zip(columns.ALIAS_FIELDS, row, strict=True)))
 
 
 def changed(status: str) -> int:
@@ -172,14 +140,14 @@ class PostgresResources:
     # -- state machines ----------------------------------------------------------------
 
     async def insert_state_machine(self, record: StateMachineRecord) -> bool:
-        return await self._execute(_INSERT_MACHINE, *_MACHINE_ROW(record)) == 1
+        return await self._execute(_INSERT_MACHINE, *columns.MACHINE_ROW(record)) == 1
 
     async def update_state_machine(self, record: StateMachineRecord) -> None:
-        if await self._execute(_UPDATE_MACHINE, *_MACHINE_ROW(record)) == 0:
+        if await self._execute(_UPDATE_MACHINE, *columns.MACHINE_ROW(record)) == 0:
             raise StoreError(f"update of unknown state machine {record.arn}")
 
     async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
-        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"
+        sql = f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"
         return await self._get(sql, arn, _machine)
 
     async def list_state_machines(
@@ -187,18 +155,21 @@ class PostgresResources:
     ) -> ResourcePage:
         check_limit(limit)
         if token is None:
-            sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines ORDER BY name, arn LIMIT $1"
+            sql = (
+                f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines ORDER BY name, arn LIMIT $1"
+            )
             rows = await self._fetch(sql, limit + 1)
         else:
             # Keyset pagination on the (name, arn) index: page N costs what page 1 does, and
             # rows added or deleted between pages cannot shift what a token points after.
             sql = (
-                f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE (name, arn) > ($1, $2) "
+                f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines "
+                "WHERE (name, arn) > ($1, $2) "
                 "ORDER BY name, arn LIMIT $3"
             )
             rows = await self._fetch(sql, *decode_machine_token(token), limit + 1)
         records = [_machine(row) for row in rows]
-        return resource_page(records, limit, MACHINE_TOKEN, _MACHINE_ORDER)
+        return resource_page(records, limit, MACHINE_TOKEN, columns.MACHINE_ORDER)
 
     async def delete_state_machine(self, arn: str) -> None:
         async with self._connection() as conn, conn.transaction():
@@ -209,28 +180,28 @@ class PostgresResources:
 
     async def insert_version(self, record: VersionRecord) -> None:
         try:
-            await self._execute(_INSERT_VERSION, *_VERSION_ROW(record))
+            await self._execute(_INSERT_VERSION, *columns.VERSION_ROW(record))
         except StoreError as exc:
             if isinstance(exc.__cause__, asyncpg.UniqueViolationError):
                 raise StoreError(f"version {record.arn} exists") from exc.__cause__
             raise
 
     async def get_version(self, arn: str) -> VersionRecord | None:
-        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE arn = $1"
+        sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = $1"
         return await self._get(sql, arn, _version)
 
     async def list_versions(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
     ) -> ResourcePage:
         check_limit(limit)
-        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE state_machine_arn = $1"
+        sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE state_machine_arn = $1"
         args: list[Any] = [state_machine_arn]
         if token is not None:
             sql += " AND (version, arn) < ($2, $3)"
             args.extend(decode_version_token(token))
         sql += f" ORDER BY version DESC, arn DESC LIMIT ${len(args) + 1}"
         records = [_version(row) for row in await self._fetch(sql, *args, limit + 1)]
-        return resource_page(records, limit, VERSION_TOKEN, _VERSION_ORDER)
+        return resource_page(records, limit, VERSION_TOKEN, columns.VERSION_ORDER)
 
     async def delete_version(self, arn: str) -> None:
         await self._delete_with_tags("versions", arn)
@@ -244,24 +215,24 @@ class PostgresResources:
     # -- aliases -----------------------------------------------------------------------
 
     async def put_alias(self, record: AliasRecord) -> None:
-        await self._execute(_UPSERT_ALIAS, *_ALIAS_ROW(record))
+        await self._execute(_UPSERT_ALIAS, *columns.ALIAS_ROW(record))
 
     async def get_alias(self, arn: str) -> AliasRecord | None:
-        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE arn = $1"
+        sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE arn = $1"
         return await self._get(sql, arn, _alias)
 
     async def list_aliases(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
     ) -> ResourcePage:
         check_limit(limit)
-        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = $1"
+        sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = $1"
         args: list[Any] = [state_machine_arn]
         if token is not None:
             sql += " AND (creation_date, arn) < ($2, $3)"
             args.extend(decode_alias_token(token))
         sql += f" ORDER BY creation_date DESC, arn DESC LIMIT ${len(args) + 1}"
         records = [_alias(row) for row in await self._fetch(sql, *args, limit + 1)]
-        return resource_page(records, limit, ALIAS_TOKEN, _ALIAS_ORDER)
+        return resource_page(records, limit, ALIAS_TOKEN, columns.ALIAS_ORDER)
 
     async def delete_alias(self, arn: str) -> None:
         await self._delete_with_tags("aliases", arn)

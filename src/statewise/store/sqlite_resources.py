@@ -14,48 +14,13 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
+from statewise.store import columns
 from statewise.store.base import (
     AliasRecord,
     ResourcePage,
     StateMachineRecord,
     StoreError,
     VersionRecord,
-)
-from statewise.store.columns import (
-    ALIAS_COLUMNS as _ALIAS_COLUMNS,
-)
-from statewise.store.columns import (
-    ALIAS_FIELDS as _ALIAS_FIELDS,
-)
-from statewise.store.columns import (
-    ALIAS_ORDER as _ALIAS_ORDER,
-)
-from statewise.store.columns import (
-    ALIAS_ROW as _ALIAS_ROW,
-)
-from statewise.store.columns import (
-    MACHINE_COLUMNS as _MACHINE_COLUMNS,
-)
-from statewise.store.columns import (
-    MACHINE_FIELDS as _MACHINE_FIELDS,
-)
-from statewise.store.columns import (
-    MACHINE_ORDER as _MACHINE_ORDER,
-)
-from statewise.store.columns import (
-    MACHINE_ROW as _MACHINE_ROW,
-)
-from statewise.store.columns import (
-    VERSION_COLUMNS as _VERSION_COLUMNS,
-)
-from statewise.store.columns import (
-    VERSION_FIELDS as _VERSION_FIELDS,
-)
-from statewise.store.columns import (
-    VERSION_ORDER as _VERSION_ORDER,
-)
-from statewise.store.columns import (
-    VERSION_ROW as _VERSION_ROW,
 )
 from statewise.store.memory import (
     ALIAS_TOKEN,
@@ -78,21 +43,24 @@ def _marks(fields: Sequence[str]) -> str:
 
 
 _INSERT_MACHINE = (
-    f"INSERT INTO state_machines ({_MACHINE_COLUMNS}) VALUES ({_marks(_MACHINE_FIELDS)}) "
+    f"INSERT INTO state_machines ({columns.MACHINE_COLUMNS}) "
+    f"VALUES ({_marks(columns.MACHINE_FIELDS)}) "
     "ON CONFLICT (arn) DO NOTHING"
 )
 # Every column but arn, as MemoryStore replaces the whole record; arn goes last for WHERE.
 _UPDATE_MACHINE = (
     "UPDATE state_machines SET "
-    + ", ".join(f"{name} = ?" for name in _MACHINE_FIELDS[1:])
+    + ", ".join(f"{name} = ?" for name in columns.MACHINE_FIELDS[1:])
     + " WHERE arn = ?"
 )
-_UPDATE_MACHINE_ROW = attrgetter(*_MACHINE_FIELDS[1:], "arn")
-_INSERT_VERSION = f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({_marks(_VERSION_FIELDS)})"
+_UPDATE_MACHINE_ROW = attrgetter(*columns.MACHINE_FIELDS[1:], "arn")
+_INSERT_VERSION = (
+    f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
+)
 _UPSERT_ALIAS = (
-    f"INSERT INTO aliases ({_ALIAS_COLUMNS}) VALUES ({_marks(_ALIAS_FIELDS)}) "
+    f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
     "ON CONFLICT (arn) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _ALIAS_FIELDS[1:])
+    + ", ".join(f"{name} = excluded.{name}" for name in columns.ALIAS_FIELDS[1:])
 )
 # Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
 _UPSERT_TAG = (
@@ -112,15 +80,15 @@ _CASCADE = (
 
 
 def _machine(row: Any) -> StateMachineRecord:
-    return StateMachineRecord(**dict(zip(_MACHINE_FIELDS, row, strict=True)))
+    return StateMachineRecord(**dict(zip(columns.MACHINE_FIELDS, row, strict=True)))
 
 
 def _version(row: Any) -> VersionRecord:
-    return VersionRecord(**dict(zip(_VERSION_FIELDS, row, strict=True)))
+    return VersionRecord(**dict(zip(columns.VERSION_FIELDS, row, strict=True)))
 
 
 def _alias(row: Any) -> AliasRecord:
-    return AliasRecord(**dict(zip(_ALIAS_FIELDS, row, strict=True)))
+    return AliasRecord(**dict(zip(columns.ALIAS_FIELDS, row, strict=True)))
 
 
 def _fetch(
@@ -153,21 +121,21 @@ class SqliteResources:
     # -- state machines ----------------------------------------------------------------
 
     async def insert_state_machine(self, record: StateMachineRecord) -> bool:
-        return await self._execute(_INSERT_MACHINE, _MACHINE_ROW(record)) == 1
+        return await self._execute(_INSERT_MACHINE, columns.MACHINE_ROW(record)) == 1
 
     async def update_state_machine(self, record: StateMachineRecord) -> None:
         if await self._execute(_UPDATE_MACHINE, _UPDATE_MACHINE_ROW(record)) == 0:
             raise StoreError(f"update of unknown state machine {record.arn}")
 
     async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
-        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines WHERE arn = ?"
+        sql = f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines WHERE arn = ?"
         return await self._get(sql, arn, _machine)
 
     async def list_state_machines(
         self, *, limit: int = 100, token: str | None = None
     ) -> ResourcePage:
         check_limit(limit)
-        sql = f"SELECT {_MACHINE_COLUMNS} FROM state_machines"
+        sql = f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines"
         params: list[Any] = []
         if token is not None:
             # Keyset pagination on the (name, arn) index: page N costs what page 1 does, and
@@ -177,7 +145,7 @@ class SqliteResources:
         sql += " ORDER BY name, arn LIMIT ?"
         params.append(limit + 1)
         records = await self._run(_fetch(sql, params, _machine))
-        return resource_page(records, limit, MACHINE_TOKEN, _MACHINE_ORDER)
+        return resource_page(records, limit, MACHINE_TOKEN, columns.MACHINE_ORDER)
 
     async def delete_state_machine(self, arn: str) -> None:
         def delete(conn: sqlite3.Connection) -> None:
@@ -189,7 +157,7 @@ class SqliteResources:
     # -- versions ----------------------------------------------------------------------
 
     async def insert_version(self, record: VersionRecord) -> None:
-        row = _VERSION_ROW(record)
+        row = columns.VERSION_ROW(record)
 
         def insert(conn: sqlite3.Connection) -> None:
             try:
@@ -202,14 +170,14 @@ class SqliteResources:
         await self._transact(insert)
 
     async def get_version(self, arn: str) -> VersionRecord | None:
-        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE arn = ?"
+        sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = ?"
         return await self._get(sql, arn, _version)
 
     async def list_versions(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
     ) -> ResourcePage:
         check_limit(limit)
-        sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?"
+        sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?"
         params: list[Any] = [state_machine_arn]
         if token is not None:
             sql += " AND (version, arn) < (?, ?)"
@@ -217,7 +185,7 @@ class SqliteResources:
         sql += " ORDER BY version DESC, arn DESC LIMIT ?"
         params.append(limit + 1)
         records = await self._run(_fetch(sql, params, _version))
-        return resource_page(records, limit, VERSION_TOKEN, _VERSION_ORDER)
+        return resource_page(records, limit, VERSION_TOKEN, columns.VERSION_ORDER)
 
     async def delete_version(self, arn: str) -> None:
         await self._delete_with_tags("versions", arn)
@@ -233,17 +201,17 @@ class SqliteResources:
     # -- aliases -----------------------------------------------------------------------
 
     async def put_alias(self, record: AliasRecord) -> None:
-        await self._execute(_UPSERT_ALIAS, _ALIAS_ROW(record))
+        await self._execute(_UPSERT_ALIAS, columns.ALIAS_ROW(record))
 
     async def get_alias(self, arn: str) -> AliasRecord | None:
-        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE arn = ?"
+        sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE arn = ?"
         return await self._get(sql, arn, _alias)
 
     async def list_aliases(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
     ) -> ResourcePage:
         check_limit(limit)
-        sql = f"SELECT {_ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?"
+        sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?"
         params: list[Any] = [state_machine_arn]
         if token is not None:
             sql += " AND (creation_date, arn) < (?, ?)"
@@ -251,7 +219,7 @@ class SqliteResources:
         sql += " ORDER BY creation_date DESC, arn DESC LIMIT ?"
         params.append(limit + 1)
         records = await self._run(_fetch(sql, params, _alias))
-        return resource_page(records, limit, ALIAS_TOKEN, _ALIAS_ORDER)
+        return resource_page(records, limit, ALIAS_TOKEN, columns.ALIAS_ORDER)
 
     async def delete_alias(self, arn: str) -> None:
         await self._delete_with_tags("aliases", arn)
