@@ -1,4 +1,4 @@
-"""Column lists of the resource tables, shared by the SQL backends.
+"""Column lists and row readers shared by the SQL backends.
 
 Each table's columns are its record's fields in declaration order, so a row maps onto the
 record by position and both dialects build their statements from the same lists.
@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from dataclasses import fields
 from operator import attrgetter
+from typing import Any
 
-from statewise.store.base import AliasRecord, StateMachineRecord, VersionRecord
+from statewise.store.base import (
+    AliasRecord,
+    EventRecord,
+    ExecutionRecord,
+    ExecutionStatus,
+    FrameRecord,
+    StateMachineRecord,
+    VersionRecord,
+    WorkRecord,
+)
 
 MACHINE_FIELDS = tuple(f.name for f in fields(StateMachineRecord))
 VERSION_FIELDS = tuple(f.name for f in fields(VersionRecord))
@@ -24,3 +34,61 @@ ALIAS_ROW = attrgetter(*ALIAS_FIELDS)
 MACHINE_ORDER = attrgetter("name", "arn")
 VERSION_ORDER = attrgetter("version", "arn")
 ALIAS_ORDER = attrgetter("creation_date", "arn")
+
+
+def execution_of(row: Any) -> ExecutionRecord:
+    return ExecutionRecord(
+        arn=row[0],
+        state_machine_arn=row[1],
+        name=row[2],
+        definition_id=row[3],
+        status=ExecutionStatus(row[4]),
+        input=row[5],
+        start_date=row[6],
+        role_arn=row[7],
+        stop_date=row[8],
+        output=row[9],
+        error=row[10],
+        cause=row[11],
+        version_arn=row[12],
+        alias_arn=row[13],
+        trace_header=row[14],
+        last_event_id=row[15],
+    )
+
+
+def frame_of(row: Any) -> FrameRecord:
+    return FrameRecord(
+        execution_arn=row[0],
+        id=row[1],
+        parent_id=row[2],
+        index=row[3],
+        state=row[4],
+        input=row[5],
+        status=row[6],
+        data=row[7],
+    )
+
+
+def event_of(row: Any) -> EventRecord:
+    return EventRecord(
+        execution_arn=row[0],
+        id=row[1],
+        type=row[2],
+        timestamp=row[3],
+        previous_event_id=row[4],
+        details=row[5],
+    )
+
+
+def work_of(row: Any) -> WorkRecord:
+    return WorkRecord(
+        id=row[0],
+        execution_arn=row[1],
+        frame_id=row[2],
+        kind=row[3],
+        due_at=row[4],
+        payload=row[5],
+        lease_owner=row[6],
+        lease_until=row[7],
+    )

@@ -30,6 +30,7 @@ from statewise.store.base import (
     StoreError,
     WorkRecord,
 )
+from statewise.store.columns import event_of, execution_of, frame_of, work_of
 from statewise.store.memory import check_limit, decode_page_token, encode_page_token
 from statewise.store.migrate import migrate_postgres
 from statewise.store.postgres_resources import DRIVER_ERRORS, PostgresResources
@@ -40,11 +41,7 @@ from statewise.store.postgres_tables import (
     FRAMES,
     WORK,
     commit_batch,
-    event_of,
-    execution_of,
-    frame_of,
     wakes_a_node,
-    work_of,
 )
 
 # SKIP LOCKED: rows another claimer (or a commit) holds are passed over, not waited for.

@@ -24,10 +24,7 @@ import asyncpg
 from statewise.store.base import (
     Batch,
     DuplicateExecution,
-    EventRecord,
     ExecutionRecord,
-    ExecutionStatus,
-    FrameRecord,
     StoreError,
     WorkRecord,
 )
@@ -178,64 +175,6 @@ def _commit_statement() -> str:
 # The message statewise_abort (0001_initial.sql) raises for an update of a missing execution.
 UNKNOWN_EXECUTION = "statewise: update of unknown execution"
 _COMMIT = _commit_statement()
-
-
-def execution_of(row: asyncpg.Record) -> ExecutionRecord:
-    return ExecutionRecord(
-        arn=row[0],
-        state_machine_arn=row[1],
-        name=row[2],
-        definition_id=row[3],
-        status=ExecutionStatus(row[4]),
-        input=row[5],
-        start_date=row[6],
-        role_arn=row[7],
-        stop_date=row[8],
-        output=row[9],
-        error=row[10],
-        cause=row[11],
-        version_arn=row[12],
-        alias_arn=row[13],
-        trace_header=row[14],
-        last_event_id=row[15],
-    )
-
-
-def frame_of(row: asyncpg.Record) -> FrameRecord:
-    return FrameRecord(
-        execution_arn=row[0],
-        id=row[1],
-        parent_id=row[2],
-        index=row[3],
-        state=row[4],
-        input=row[5],
-        status=row[6],
-        data=row[7],
-    )
-
-
-def event_of(row: asyncpg.Record) -> EventRecord:
-    return EventRecord(
-        execution_arn=row[0],
-        id=row[1],
-        type=row[2],
-        timestamp=row[3],
-        previous_event_id=row[4],
-        details=row[5],
-    )
-
-
-def work_of(row: asyncpg.Record) -> WorkRecord:
-    return WorkRecord(
-        id=row[0],
-        execution_arn=row[1],
-        frame_id=row[2],
-        kind=row[3],
-        due_at=row[4],
-        payload=row[5],
-        lease_owner=row[6],
-        lease_until=row[7],
-    )
 
 
 def _arrays(rows: Iterable[_T], getter: Callable[[_T], tuple[Any, ...]], width: int) -> list[Any]:

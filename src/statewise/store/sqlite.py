@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from statewise.store import columns
 from statewise.store.base import (
     Batch,
     DuplicateExecution,
@@ -107,64 +108,6 @@ _CLAIM = (
     "SELECT id FROM work WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
     f"ORDER BY due_at, id LIMIT ?) RETURNING {_WORK_COLUMNS}"
 )
-
-
-def _execution(row: Any) -> ExecutionRecord:
-    return ExecutionRecord(
-        arn=row[0],
-        state_machine_arn=row[1],
-        name=row[2],
-        definition_id=row[3],
-        status=ExecutionStatus(row[4]),
-        input=row[5],
-        start_date=row[6],
-        role_arn=row[7],
-        stop_date=row[8],
-        output=row[9],
-        error=row[10],
-        cause=row[11],
-        version_arn=row[12],
-        alias_arn=row[13],
-        trace_header=row[14],
-        last_event_id=row[15],
-    )
-
-
-def _frame(row: Any) -> FrameRecord:
-    return FrameRecord(
-        execution_arn=row[0],
-        id=row[1],
-        parent_id=row[2],
-        index=row[3],
-        state=row[4],
-        input=row[5],
-        status=row[6],
-        data=row[7],
-    )
-
-
-def _event(row: Any) -> EventRecord:
-    return EventRecord(
-        execution_arn=row[0],
-        id=row[1],
-        type=row[2],
-        timestamp=row[3],
-        previous_event_id=row[4],
-        details=row[5],
-    )
-
-
-def _work(row: Any) -> WorkRecord:
-    return WorkRecord(
-        id=row[0],
-        execution_arn=row[1],
-        frame_id=row[2],
-        kind=row[3],
-        due_at=row[4],
-        payload=row[5],
-        lease_owner=row[6],
-        lease_until=row[7],
-    )
 
 
 def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> bool:
@@ -381,7 +324,7 @@ class SqliteStore(SqliteResources):
             row = conn.execute(
                 f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE arn = ?", (arn,)
             ).fetchone()
-            return None if row is None else _execution(row)
+            return None if row is None else columns.execution_of(row)
 
         return await self._run(read)
 
@@ -419,7 +362,7 @@ class SqliteStore(SqliteResources):
         params.append(limit + 1)
 
         def read(conn: sqlite3.Connection) -> list[ExecutionRecord]:
-            return [_execution(row) for row in conn.execute(sql, params)]
+            return [columns.execution_of(row) for row in conn.execute(sql, params)]
 
         records = await self._run(read)
         if len(records) <= limit:
@@ -446,7 +389,7 @@ class SqliteStore(SqliteResources):
                 f"SELECT {_FRAME_COLUMNS} FROM frames WHERE execution_arn = ? ORDER BY id",
                 (execution_arn,),
             )
-            return [_frame(row) for row in rows]
+            return [columns.frame_of(row) for row in rows]
 
         return await self._run(read)
 
@@ -456,7 +399,7 @@ class SqliteStore(SqliteResources):
                 f"SELECT {_WORK_COLUMNS} FROM work WHERE execution_arn = ? ORDER BY due_at, id",
                 (execution_arn,),
             )
-            return [_work(row) for row in rows]
+            return [columns.work_of(row) for row in rows]
 
         return await self._run(read)
 
@@ -484,7 +427,7 @@ class SqliteStore(SqliteResources):
             params = (execution_arn, after_id, limit)
 
         def read(conn: sqlite3.Connection) -> list[EventRecord]:
-            return [_event(row) for row in conn.execute(sql, params)]
+            return [columns.event_of(row) for row in conn.execute(sql, params)]
 
         return await self._run(read)
 
@@ -517,7 +460,8 @@ class SqliteStore(SqliteResources):
         def claim(conn: sqlite3.Connection) -> list[WorkRecord]:
             # fetchall inside the transaction: RETURNING rows must be stepped before COMMIT.
             return _in_transaction(
-                conn, lambda: [_work(row) for row in conn.execute(_CLAIM, params).fetchall()]
+                conn,
+                lambda: [columns.work_of(row) for row in conn.execute(_CLAIM, params).fetchall()],
             )
 
         # RETURNING gives rows in no promised order; the contract is earliest first.
