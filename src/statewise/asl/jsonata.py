@@ -325,8 +325,22 @@ def _current() -> JsonataScope:
     return _CURRENT.get()
 
 
+# jsonatapy's compiled programs may only be dropped on the thread that made them, but the
+# garbage collector can free a discarded state machine on any thread (the SQLite worker, a
+# task thread). Keeping every program for the life of the process, keyed by its text, means
+# none is ever dropped; definitions sharing an expression also share its compilation.
+_PROGRAMS: dict[str, tuple[Any, bool]] = {}
+
+
 def _build(text: str) -> tuple[Any, bool]:
-    """Compile wrapped program text and register AWS's functions it may call."""
+    """Compile wrapped program text (once per process) and register AWS's functions."""
+    built = _PROGRAMS.get(text)
+    if built is None:
+        built = _PROGRAMS[text] = _compile_program(text)
+    return built
+
+
+def _compile_program(text: str) -> tuple[Any, bool]:
     try:
         compiled = jsonatapy.compile(
             text, timeout=EVALUATION_TIMEOUT_MS, max_stack_depth=MAX_STACK_DEPTH
