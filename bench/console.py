@@ -4,9 +4,11 @@ Builds a SQLite store in a temporary directory: the 200-state machine from the c
 tests, 10,000 executions of it in every status (written straight to the store in batches,
 since only their records matter to the listing pages), one execution that really ran
 through the engine (every state, Parallels and Maps included) and one that ran into the
-25,000-event history limit. Then it calls every console page and JSON endpoint in process
-through the ASGI app, so the figures are server time without a network, and prints JSON
-with the median, 95th percentile and maximum milliseconds of each.
+25,000-event history limit; and 50 functions, one invoked 100 times (a full ring of recent
+invocations with logs), the others' rings filled with copies of those. Then it calls every
+console page and JSON endpoint in process through the ASGI app, so the figures are server
+time without a network, and prints JSON with the median, 95th percentile and maximum
+milliseconds of each.
 
     python bench/console.py [--executions 10000] [--samples 20]
 """
@@ -15,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from statewise import arns  # noqa: E402
 from statewise.api.app import create_app  # noqa: E402
 from statewise.config import Settings  # noqa: E402
 from statewise.engine.local import LocalTaskRunner  # noqa: E402
+from statewise.functions.recent import RING_SIZE  # noqa: E402
 from statewise.services import Services  # noqa: E402
 from statewise.store.base import (  # noqa: E402
     Batch,
@@ -52,6 +57,35 @@ MIX = [
     (ExecutionStatus.TIMED_OUT, 5),
     (ExecutionStatus.ABORTED, 5),
 ]
+
+FUNCTION_COUNT = 50
+# About 3 KiB of log per invocation, near the 4 KiB the ring keeps; every tenth fails.
+FUNCTION_CODE = """
+def handler(event, context):
+    for i in range(40):
+        print("line", i, "of a log that fills most of what the console keeps")
+    if event.get("n", 0) % 10 == 0:
+        raise ValueError("every tenth invocation fails")
+    return event
+"""
+
+
+async def seed_functions(services: Services) -> None:
+    """Functions for the Functions pages: one really invoked, the rest copies of its ring."""
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", FUNCTION_CODE)
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    settings = {"runtime": runtime, "handler": "app.handler", "role": ROLE}
+    functions = services.functions
+    for i in range(FUNCTION_COUNT):
+        await functions.create(f"fn-{i:02d}", package.getvalue(), settings)
+    for n in range(RING_SIZE):
+        await functions.invoke("fn-00", json.dumps({"n": n}).encode())
+    real = list(functions.recent.newest_first("fn-00"))[::-1]
+    for i in range(1, FUNCTION_COUNT):
+        for record in real:
+            functions.recent.add(f"fn-{i:02d}", record)
 
 
 async def seed(services: Services, count: int) -> dict[str, str]:
@@ -103,6 +137,7 @@ async def seed(services: Services, count: int) -> dict[str, str]:
     events = await services.store.get_events(full.arn, limit=1000)
     step = next(e.id for e in events if e.type == "TaskStateEntered")
     page2 = await services.store.list_executions(machine.arn, limit=50)
+    await seed_functions(services)
     return {"step": str(step), "token": page2.next_token or ""}
 
 
@@ -126,6 +161,10 @@ async def measure(services: Services, names: dict[str, str], samples: int) -> di
         "25,000-event execution page": "/console/executions/loop/limit",
         "25,000-event steps (JSON)": "/console/api/executions/loop/limit",
         "25,000-event last events page": "/console/api/executions/loop/limit/events?after=24500",
+        "functions list, 50 functions": "/console/functions",
+        "function page, 100 invocations": "/console/functions/fn-00",
+        "functions list (JSON)": "/console/api/functions",
+        "function detail, 100 invocations (JSON)": "/console/api/functions/fn-00",
     }
     full = await services.store.get_execution(arns.execution("big", "full"))
     assert full is not None

@@ -1,7 +1,10 @@
 """Timer lateness: N Waits all due within one window, how late each fires; one JSON line.
 
     python bench/timers.py [--executions 10000] [--window 10] [--lead 6] [--express]
-        [--synchronous FULL] [--data-dir DIR]
+        [--synchronous FULL] [--data-dir DIR] [--store postgresql://USER@HOST/DB]
+
+``--window 0`` makes every timer due at the same moment. ``--store`` runs on PostgreSQL,
+in a fresh schema dropped afterwards.
 
 Every execution is one Wait whose ``TimestampPath`` reads its due time from the input; the
 due times are spread evenly over a ``--window``-second window that opens ``--lead`` seconds
@@ -147,6 +150,30 @@ async def measure(
     }
 
 
+def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
+    import uuid
+
+    import asyncpg
+
+    from statewise.store.postgres import PostgresStore
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+
+    async def run() -> dict[str, Any]:
+        conn = await asyncpg.connect(args.store)
+        await conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            store = PostgresStore(args.store, schema=schema)
+            return await measure(store, args.executions, args.window, args.lead, args.concurrency)
+        finally:
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            await conn.close()
+
+    result = asyncio.run(run())
+    result["store"] = "postgresql"
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--executions", type=int, default=10_000)
@@ -156,7 +183,11 @@ def main() -> None:
     parser.add_argument("--express", action="store_true", help="in-memory store")
     parser.add_argument("--synchronous", default="FULL")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--store", default=None, help="a postgresql:// URL")
     args = parser.parse_args()
+    if args.store:
+        print(json.dumps(on_postgres(args)))
+        return
     with tempfile.TemporaryDirectory(dir=args.data_dir) as directory:
         store: Store = (
             MemoryStore()

@@ -7,6 +7,7 @@ Functions Local reads (so a team's existing ``env.txt`` keeps working), then the
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,13 @@ class Settings:
             endpoint for the service (None: AWS itself, through the usual endpoint rules).
         http_connections: a JSON file mapping EventBridge connection ARNs (or names) to the
             credentials HTTP Tasks use for them.
-        task_token_key: the hex HMAC key of task tokens; None keeps one in ``data_dir``.
+        task_token_key: the hex HMAC key of task tokens; None keeps one in the store.
+        node_id: this node's name in work leases; None is ``HOST:PORT``. Nodes sharing a
+            store need distinct names, each kept across its restarts so that a restarted
+            node takes its own leases back at once.
+        lease_seconds: how long a node's claim on due work lasts unless renewed: after a
+            node dies, the others take its running tasks over once this has passed.
+        pool_size: the most connections a PostgreSQL store opens.
     """
 
     host: str = "127.0.0.1"
@@ -61,6 +68,14 @@ class Settings:
     aws_endpoint: str | None = None
     http_connections: Path | None = None
     task_token_key: str | None = None
+    node_id: str | None = None
+    lease_seconds: float = 30.0
+    pool_size: int = 10
+
+    @property
+    def node(self) -> str:
+        """This node's name in work leases."""
+        return self.node_id or f"{socket.gethostname()}:{self.port}"
 
     @property
     def loopback(self) -> bool:
@@ -120,6 +135,9 @@ def from_environment(
     access_keys: str | None = None,
     aws_endpoint: str | None = None,
     http_connections: str | None = None,
+    node_id: str | None = None,
+    lease_seconds: float | None = None,
+    pool_size: int | None = None,
 ) -> Settings:
     """Settings from explicit values (flags) over environment variables over defaults."""
     scale = wait_time_scale
@@ -144,7 +162,26 @@ def from_environment(
         aws_endpoint=aws_endpoint or _first(env, "STATEWISE_AWS_ENDPOINT"),
         http_connections=_path(http_connections or _first(env, "STATEWISE_HTTP_CONNECTIONS")),
         task_token_key=_first(env, "STATEWISE_TASK_TOKEN_KEY"),
+        node_id=node_id or _first(env, "STATEWISE_NODE_ID"),
+        lease_seconds=_number(lease_seconds, env, "STATEWISE_LEASE_SECONDS", 30.0),
+        pool_size=int(_number(pool_size, env, "STATEWISE_POOL_SIZE", 10)),
     )
+
+
+def _number(value: float | None, env: Mapping[str, str], name: str, default: float) -> float:
+    """A flag's number, else the variable's, else the default; ValueError names the
+    variable when it is not a positive number."""
+    if value is None:
+        text = env.get(name)
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{name}={text!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
 
 
 def _path(text: str | None) -> Path | None:

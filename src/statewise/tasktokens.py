@@ -1,4 +1,5 @@
-"""Task tokens: unforgeable names of one task attempt, checked without storing anything."""
+"""Task tokens: unforgeable names of one task attempt, checked without storing anything
+but the key, which every node of a database shares (it lives in the store)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,19 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 
 _VERSION = 1
 KEY_BYTES = 32
+# Where statewise kept the key before schema 0003 moved it into the store.
 KEY_FILE = "task-token.key"
+# The store setting that holds the key (hex).
+SETTING = "task_token_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,37 +101,42 @@ class TaskTokens:
         return TaskAttempt(arn, int(frame_id), int(attempt), int(start_ms))
 
 
-def load_key(data_dir: Path) -> bytes:
-    """The server's token key from ``data_dir``, created (owner-only) on first use.
+class SettingsStore(Protocol):
+    """What the key needs of the store (``Store.ensure_setting``)."""
 
-    Kept beside the SQLite store so tokens handed out before a restart still verify.
-    """
-    path = data_dir / KEY_FILE
+    async def ensure_setting(self, name: str, value: str) -> str: ...
+
+
+def read_key_file(data_dir: Path) -> bytes | None:
+    """The key a pre-0003 statewise kept in ``data_dir``, or None when there is none."""
     try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return bytes.fromhex((data_dir / KEY_FILE).read_text(encoding="ascii").strip())
     except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex())
-    try:
-        # Another process may have won the race: keep whichever key landed first.
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return None
 
 
-def from_settings(key_hex: str | None, data_dir: Path | None) -> TaskTokens:
-    """Tokens with the configured key, else the data directory's, else an ephemeral one
-    (no durable data directory: tokens could not outlive the process anyway)."""
+async def load_key(store: SettingsStore, data_dir: Path | None) -> bytes:
+    """The task token key every node of the store's database shares.
+
+    The first node to start stores a fresh key; the others, starting at the same moment or
+    later, read back the one that landed first. A data directory that still has a key file
+    from before the key moved into the store offers that key instead, so that tokens handed
+    out before the upgrade (to workers, to callback systems) stay valid; the file is kept,
+    so a downgrade still finds it.
+    """
+    old = read_key_file(data_dir) if data_dir is not None else None
+    offered = old if old is not None else secrets.token_bytes(KEY_BYTES)
+    return bytes.fromhex(await store.ensure_setting(SETTING, offered.hex()))
+
+
+async def from_settings(
+    key_hex: str | None, store: SettingsStore, data_dir: Path | None
+) -> TaskTokens:
+    """Tokens with the configured key (``STATEWISE_TASK_TOKEN_KEY``), else the store's.
+
+    ``store`` must be open. An in-memory store keeps its key no longer than the process, as
+    it keeps everything else.
+    """
     if key_hex:
         return TaskTokens(bytes.fromhex(key_hex))
-    if data_dir is not None:
-        return TaskTokens(load_key(data_dir))
-    return TaskTokens.ephemeral()
+    return TaskTokens(await load_key(store, data_dir))

@@ -28,6 +28,7 @@ from statewise.clock import ManualClock
 from statewise.testing import LocalEnvironment, all_events
 
 from . import crash_worker as workload
+from .histories import Event, by_scope, shape
 
 EXECUTIONS = 1000
 KILLS = 5
@@ -35,59 +36,6 @@ WORKER = Path(__file__).with_name("crash_worker.py")
 # A guard against a hang, not a timing: the kills and the restarts take ~25 s on an idle
 # machine (a clean run of the workload ~16 s), the whole test ~30 s.
 FINISH_TIMEOUT = 90.0
-
-# Events that close a Parallel or Map: they follow the last branch/iteration to finish, but
-# belong to the scope of the state itself.
-_JOINS = frozenset(
-    {"ParallelStateSucceeded", "ParallelStateFailed", "MapStateSucceeded", "MapStateFailed"}
-)
-
-Scope = tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: int
-    type: str
-    timestamp: float
-    previous: int
-    details: str | None
-
-
-def by_scope(events: list[Event]) -> dict[Scope, list[Event]]:
-    """Split a history into its scopes: the top level, each Parallel branch, each Map
-    iteration, nested as the definition nests them.
-
-    Each event belongs to the scope of the event its ``previousEventId`` points at
-    (HIST-2), except where a scope opens or closes: a branch opens with the state entered
-    after ``ParallelStateStarted`` (named by that state, unique in the machine), an
-    iteration with ``MapIterationStarted`` (named by the Map state and the index), and a
-    join event (``MapStateSucceeded``...) follows the last child to finish but belongs to
-    the scope holding the Parallel or Map.
-    """
-    index = {event.id: event for event in events}
-    scope_of: dict[int, Scope] = {}
-    scopes: dict[Scope, list[Event]] = defaultdict(list)
-    for event in events:
-        previous = index.get(event.previous)
-        if previous is None:
-            scope: Scope = ("root",)
-        elif event.type == "MapIterationStarted":
-            details = orjson.loads(event.details or "{}")
-            holder = scope_of[previous.id]
-            if previous.type != "MapStateStarted":
-                holder = holder[:-1]  # started when a sibling iteration finished
-            scope = (*holder, ("iteration", details["name"], details["index"]))
-        elif previous.type == "ParallelStateStarted" and event.type.endswith("StateEntered"):
-            name = orjson.loads(event.details or "{}")["name"]
-            scope = (*scope_of[previous.id], ("branch", name))
-        elif event.type in _JOINS and previous.type not in ("MapStateStarted",):
-            scope = scope_of[previous.id][:-1]
-        else:
-            scope = scope_of[previous.id]
-        scope_of[event.id] = scope
-        scopes[scope].append(event)
-    return dict(scopes)
 
 
 def _reference_event(record: Any) -> Event:
@@ -236,11 +184,6 @@ def read_database(db: Path) -> dict[str, Any]:
     finally:
         conn.close()
     return {"executions": executions, "events": events, "frames": frames, "work": work}
-
-
-def shape(events: list[Event]) -> list[tuple[str, str | None]]:
-    """What must be identical to the clean run: each event's type and details."""
-    return [(event.type, event.details) for event in events]
 
 
 async def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:

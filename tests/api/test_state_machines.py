@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -183,3 +184,98 @@ def test_tags(sfn: Any, name: str) -> None:
     with pytest.raises(ClientError) as info:
         sfn.list_tags_for_resource(resourceArn=arn + "-missing")
     assert error_of(info)[0] == "ResourceNotFound"
+
+
+# A Wait long enough for the checks below, then a transition out of it.
+WAIT_THEN_PASS = json.dumps(
+    {
+        "StartAt": "Hold",
+        "States": {
+            "Hold": {"Type": "Wait", "Seconds": 3, "Next": "After"},
+            "After": {"Type": "Pass", "End": True},
+        },
+    }
+)
+
+
+def wait_until_gone(sfn: Any, arn: str) -> None:
+    """Poll DescribeStateMachine until it answers StateMachineDoesNotExist."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            sfn.describe_state_machine(stateMachineArn=arn)
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "StateMachineDoesNotExist"
+            return
+        assert time.monotonic() < deadline, "the machine was never deleted"
+        time.sleep(0.1)
+
+
+def test_delete_waits_for_running_executions(sfn: Any, name: str) -> None:
+    """API-4, AWS DeleteStateMachine: "It sets the state machine's status to DELETING ... A
+    state machine is deleted only when all its executions are completed. On the next state
+    transition, the state machine's executions are terminated." They end as AWS's knowledge
+    centre article on machines stuck in DELETING shows: ExecutionFailed, States.Runtime,
+    "State machine <name> has been deleted."."""
+    arn = sfn.create_state_machine(name=name, definition=WAIT_THEN_PASS, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.delete_state_machine(stateMachineArn=arn)
+    sfn.delete_state_machine(stateMachineArn=arn)  # again while DELETING: no error
+
+    assert sfn.describe_state_machine(stateMachineArn=arn)["status"] == "DELETING"
+    assert name in [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+    with pytest.raises(ClientError) as info:
+        sfn.start_execution(stateMachineArn=arn)
+    assert error_of(info) == ("StateMachineDeleting", f"State Machine is being deleted: '{arn}'")
+    with pytest.raises(ClientError) as info:
+        sfn.update_state_machine(stateMachineArn=arn, definition=PASS)
+    assert error_of(info)[0] == "StateMachineDeleting"
+    # Still in its Wait: running, and the failure to come is not shown yet.
+    running = sfn.describe_execution(executionArn=execution)
+    assert running["status"] == "RUNNING"
+    assert "error" not in running and "cause" not in running
+    listed = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+    assert [e["executionArn"] for e in listed] == [execution]
+
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution never ended"
+        time.sleep(0.1)
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.Runtime"
+    assert described["cause"] == f"State machine {name} has been deleted."
+    events = sfn.get_execution_history(executionArn=execution)["events"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted",
+        "WaitStateEntered",
+        "ExecutionFailed",
+    ]
+    assert events[-1]["previousEventId"] == events[-2]["id"]
+    assert events[-1]["executionFailedEventDetails"] == {
+        "error": "States.Runtime",
+        "cause": f"State machine {name} has been deleted.",
+    }
+
+    wait_until_gone(sfn, arn)
+    assert name not in [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+    # The name is free again, and the old execution's history stays.
+    sfn.create_state_machine(name=name, definition=PASS, roleArn=ROLE)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "FAILED"
+
+
+def test_delete_with_stopped_executions_completes(sfn: Any, name: str) -> None:
+    """Stopping a DELETING machine's executions (AWS's remedy for one stuck in DELETING)
+    lets its deletion complete."""
+    long_wait = WAIT_THEN_PASS.replace('"Seconds": 3', '"Seconds": 3600')
+    arn = sfn.create_state_machine(name=name, definition=long_wait, roleArn=ROLE)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.delete_state_machine(stateMachineArn=arn)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["status"] == "DELETING"
+    for item in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=item["executionArn"])
+    stopped = sfn.describe_execution(executionArn=execution)
+    assert stopped["status"] == "ABORTED"
+    assert "error" not in stopped
+    wait_until_gone(sfn, arn)

@@ -506,7 +506,7 @@ def test_sqlite_migrations_apply_once(tmp_path: Path) -> None:
     with closing(sqlite3.connect(path)) as conn:
         versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert versions == [migration.version for migration in load("sqlite")] == [1, 2]
+    assert versions == [migration.version for migration in load("sqlite")] == [1, 2, 3]
 
 
 def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:
@@ -592,3 +592,38 @@ def test_memory_and_sqlite_agree(steps: list[tuple[Any, ...]]) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(main(folder))
+
+
+@contract
+async def test_renew_leases_extends_only_the_owners_leases(store: Store) -> None:
+    """renew_leases extends the owner's own leases, and reports those it no longer has: an
+    item another owner holds now, or one that is gone, is never taken over."""
+    await store.commit(Batch(work=[work("w1", 1.0), work("w2", 1.0, "arn:exec:2")]))
+    await store.claim_due(now=1.0, limit=1, owner="a", lease_seconds=5.0)
+    await store.unlock_executions()
+    await store.claim_due(now=1.0, limit=1, owner="b", lease_seconds=5.0)
+    await store.unlock_executions()
+    renewed = await store.renew_leases("a", ["w1", "w2", "gone"], 100.0)
+    assert renewed == {"w1"}
+    assert await store.renew_leases("a", [], 100.0) == set()
+    leases = {
+        item.id: (item.lease_owner, item.lease_until)
+        for arn in ("arn:exec:1", "arn:exec:2")
+        for item in await store.get_work(arn)
+    }
+    assert leases == {"w1": ("a", 100.0), "w2": ("b", 6.0)}
+
+
+@contract
+async def test_one_node_holds_every_execution_it_asks_for(store: Store) -> None:
+    """With no other node, lock_executions grants every arn, again and again; unlocking
+    what is not held is no error."""
+    await store.unlock_executions()
+    assert await store.lock_executions(["arn:exec:1", "arn:exec:2"]) == {
+        "arn:exec:1",
+        "arn:exec:2",
+    }
+    assert await store.lock_executions(["arn:exec:1"]) == {"arn:exec:1"}
+    assert await store.lock_executions([]) == set()
+    await store.unlock_executions()
+    await store.unlock_executions()

@@ -72,6 +72,9 @@ def test_parallel_claims_never_share_an_item(postgres_schema: str) -> None:
                     now=100.0, limit=9, owner=f"node-{n}", lease_seconds=60.0
                 ):
                     got.extend(batch)
+                    # As a tick ends: the claim's executions are let go, so the other
+                    # store can claim their remaining items.
+                    await store.unlock_executions()
 
             await asyncio.gather(loop(), loop())
         finally:
@@ -148,7 +151,8 @@ def test_racing_opens_migrate_once(postgres_schema: str) -> None:
         return [(row[0], row[1]) for row in rows]
 
     expected = [(migration.version, migration.name) for migration in load("postgres")]
-    assert asyncio.run(versions()) == expected == [(1, "initial"), (2, "resources")]
+    assert asyncio.run(versions()) == expected
+    assert expected == [(1, "initial"), (2, "resources"), (3, "shared_state")]
 
 
 def test_racing_migrations_take_the_lock(postgres_schema: str) -> None:
@@ -163,7 +167,7 @@ def test_racing_migrations_take_the_lock(postgres_schema: str) -> None:
             await conn.close()
 
     applied = _in_threads(3, migrate)
-    assert sorted(applied) == [[], [], [1, 2]]
+    assert sorted(applied) == [[], [], [1, 2, 3]]
 
 
 def test_refuses_a_newer_schema(postgres_schema: str) -> None:
@@ -350,5 +354,76 @@ def test_memory_and_postgres_agree(model_schema: str, steps: list[tuple[Any, ...
         finally:
             await memory.close()
             await postgres.close()
+
+    asyncio.run(main())
+
+
+# -- holding executions ----------------------------------------------------------------------
+
+
+def test_a_node_never_claims_work_of_an_execution_another_node_holds(
+    postgres_schema: str,
+) -> None:
+    """Node A's claim holds execution 1; node B's claim passes over execution 1's other due
+    items, and B cannot lock it for a command either, until A lets go."""
+
+    async def main() -> None:
+        a, b = _store(postgres_schema), _store(postgres_schema)
+        await a.open()
+        await b.open()
+        try:
+            items = [work("a1", 1.0), work("a2", 2.0), work("b1", 3.0, "arn:exec:2")]
+            await a.commit(Batch(work=items))
+            got = await a.claim_due(now=5.0, limit=1, owner="A", lease_seconds=60.0)
+            assert [item.id for item in got] == ["a1"]
+            got = await b.claim_due(now=5.0, limit=10, owner="B", lease_seconds=60.0)
+            assert [item.id for item in got] == ["b1"]
+            assert await b.lock_executions(["arn:exec:1", "arn:exec:3"]) == {"arn:exec:3"}
+            # A holds its own execution again at will (the hold is re-entrant).
+            assert await a.lock_executions(["arn:exec:1"]) == {"arn:exec:1"}
+            await a.unlock_executions()
+            assert await b.lock_executions(["arn:exec:1"]) == {"arn:exec:1"}
+            await b.unlock_executions()
+            got = await b.claim_due(now=5.0, limit=10, owner="B", lease_seconds=60.0)
+            assert [item.id for item in got] == ["a2"]
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(main())
+
+
+def test_a_commit_after_the_hold_was_lost_is_refused(postgres_schema: str) -> None:
+    """Fencing: when the session holding a tick's executions ends (the server dropped it,
+    as it does for a stalled node), the tick's commit fails and changes nothing, although
+    another node may have taken the execution over; the next tick starts afresh."""
+
+    async def main() -> None:
+        store = _store(postgres_schema)
+        await store.open()
+        other = await _raw(postgres_schema)
+        try:
+            await store.commit(Batch(new_executions=[execution()], work=[work("w1", 1.0)]))
+            claimed = await store.claim_due(now=2.0, limit=5, owner="A", lease_seconds=60.0)
+            assert [item.id for item in claimed] == ["w1"]
+            await other.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+            )
+            await asyncio.sleep(0.1)
+            with pytest.raises(StoreError, match="lost the hold"):
+                await store.commit(Batch(deleted_work=["w1"], work=[work("w2", 1.0)]))
+            assert [item.id for item in await store.get_work("arn:exec:1")] == ["w1"]
+            # The lock went with the session: another node can hold the execution now.
+            assert (
+                await other.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                == 0
+            )
+            await store.unlock_executions()
+            await store.commit(Batch(deleted_work=["w1"]))
+            assert await store.get_work("arn:exec:1") == []
+        finally:
+            await other.close()
+            await store.close()
 
     asyncio.run(main())

@@ -402,7 +402,8 @@ def _make_version_1_database(path: Path) -> None:
 
 
 def test_sqlite_migrates_a_version_1_database(tmp_path: Path) -> None:
-    """Opening a schema-1 file applies 0002 once, keeps every row, and the new tables work."""
+    """Opening a schema-1 file applies 0002 (and later ones) once, keeps every row, and the
+    new tables work."""
     path = tmp_path / "v1.db"
     _make_version_1_database(path)
 
@@ -438,7 +439,7 @@ def test_sqlite_migrates_a_version_1_database(tmp_path: Path) -> None:
     asyncio.run(_reopen(path))
     with closing(sqlite3.connect(path)) as conn:
         rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version")
-        assert list(rows) == [(1, "initial"), (2, "resources")]
+        assert list(rows) == [(1, "initial"), (2, "resources"), (3, "shared_state")]
 
 
 async def _reopen(path: Path) -> None:

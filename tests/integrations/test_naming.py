@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import botocore.session
 import pytest
 
 from statewise.integrations.aws import v1_prefix, v2_prefix
 from statewise.integrations.sdk import to_model, to_pascal
-from statewise.services.activities import Activities
-from statewise.store.memory import MemoryStore
 
 SESSION = botocore.session.get_session()
 
@@ -58,17 +54,3 @@ def test_pascal_case_parameters_meet_camel_case_models() -> None:
         "ExecutionArn": "e",
         "InputDetails": {"Included": True},
     }
-
-
-async def test_activities_survive_a_restart(tmp_path: Path) -> None:
-    """Activity definitions are kept in the data directory's activities.json."""
-    store = MemoryStore()
-    await store.open()
-    first = Activities(store, tmp_path, region="us-east-1", account="123456789012", now=lambda: 5.0)
-    record = await first.create("review")
-    again = Activities(store, tmp_path, region="us-east-1", account="123456789012", now=lambda: 9.0)
-    assert again.get(record.arn) == record
-    await again.delete(record.arn)
-    assert not Activities(
-        store, tmp_path, region="us-east-1", account="123456789012", now=lambda: 9.0
-    ).exists(record.arn)

@@ -13,6 +13,7 @@ import orjson
 from statewise.api.awsjson import Handler
 from statewise.api.history import history_page
 from statewise.asl import validate as asl_validate
+from statewise.engine import deleting
 from statewise.errors import (
     InvalidToken,
     StateMachineTypeNotSupported,
@@ -126,7 +127,7 @@ async def delete_state_machine(services: Services, body: dict[str, Any]) -> dict
 
 async def list_state_machines(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        page = await services.store.list_state_machines(
+        page = await services.machines.list_machines(
             limit=body.get("maxResults") or 100, token=body.get("nextToken")
         )
     except ValueError:
@@ -244,9 +245,11 @@ def describe_execution_body(record: ExecutionRecord) -> dict[str, Any]:
     if record.status is ExecutionStatus.SUCCEEDED:
         result["output"] = record.output
         result["outputDetails"] = _NOT_TRUNCATED
-    if record.error is not None:
+    # A running execution's error and cause are the failure its machine's deletion will
+    # end it with (engine.deleting); AWS shows them only once it has.
+    if record.error is not None and not deleting.pending(record):
         result["error"] = record.error
-    if record.cause is not None:
+    if record.cause is not None and not deleting.pending(record):
         result["cause"] = record.cause
     if record.trace_header is not None:
         result["traceHeader"] = record.trace_header

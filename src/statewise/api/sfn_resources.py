@@ -124,7 +124,7 @@ async def _check_resource(services: Services, arn: str) -> None:
         else:
             found = await services.store.get_alias(arn) is not None
     elif ":activity:" in arn:
-        found = services.activities.exists(arn)
+        found = await services.activities.exists(arn)
     if not found:
         raise ResourceNotFound(f"Resource not found: '{arn}'")
 

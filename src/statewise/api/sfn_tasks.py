@@ -35,11 +35,11 @@ def _described(record: ActivityRecord) -> dict[str, Any]:
 
 
 async def describe_activity(services: Services, body: dict[str, Any]) -> dict[str, Any]:
-    return _described(services.activities.get(body["activityArn"]))
+    return _described(await services.activities.get(body["activityArn"]))
 
 
 async def list_activities(services: Services, body: dict[str, Any]) -> dict[str, Any]:
-    page, following = services.activities.list(
+    page, following = await services.activities.list(
         limit=body.get("maxResults") or 100, token=body.get("nextToken")
     )
     result: dict[str, Any] = {
@@ -60,7 +60,7 @@ async def delete_activity(services: Services, body: dict[str, Any]) -> dict[str,
 async def get_activity_task(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     """API-30: a long poll of up to 60 s; ``{}`` (no taskToken) when nothing came."""
     arn = body["activityArn"]
-    services.activities.get(arn)
+    await services.activities.get(arn)
     task = await services.integrations.activities.poll(
         arn, body.get("workerName"), timeout=POLL_SECONDS
     )

@@ -77,7 +77,8 @@ async def _on_attempt(
             return None
         # Noted first: ``apply`` may close the execution, which ends the action by raising.
         verdict.append("applied")
-        apply(run, frame)
+        if apply(run, frame) is False:
+            verdict[-1] = "over"  # refused: e.g. a second pickup of one activity task
         return None
 
     await engine.act(attempt.execution_arn, action)

@@ -78,6 +78,9 @@ class Frame:
     wait_output: JSON = None
     wait_assigned: dict[str, JSON] | None = None
     variables: dict[str, JSON] = field(default_factory=dict)
+    # An activity worker took the running attempt: a second pickup of it (its task offered
+    # again by a node that took the attempt over meanwhile) is refused.
+    picked_up: bool = False
     # Each variable's JSON size, filled as needed for the 10 MiB limit (VAR-8). Not stored.
     variable_sizes: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     # On the top-level frame only: the last frame id handed out, so ids are never reused
@@ -109,6 +112,8 @@ class Frame:
                 data["w"].append(self.wait_assigned)
         if self.variables:
             data["v"] = self.variables
+        if self.picked_up:
+            data["p"] = 1
         return FrameRecord(
             execution_arn=execution_arn,
             id=self.id,
@@ -150,4 +155,5 @@ class Frame:
                 frame.wait_assigned = data["w"][2]
         if "v" in data:
             frame.variables = data["v"]
+        frame.picked_up = "p" in data
         return frame

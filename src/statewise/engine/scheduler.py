@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -42,6 +43,9 @@ from statewise.tasktokens import TaskTokens
 __all__ = ["Engine", "EngineSettings", "definition_id"]
 
 logger = logging.getLogger(__name__)
+
+# How soon a tick retries commands for executions another node held.
+_HELD_RETRY_SECONDS = 0.002
 
 
 @dataclass(slots=True)
@@ -116,6 +120,7 @@ class Engine:
         self._stored_definitions: set[str] = set()
         self._waiters: dict[str, list[asyncio.Future[ExecutionRecord]]] = {}
         self._loop_task: asyncio.Task[None] | None = None
+        self._heard: asyncio.Future[bool] | None = None
         self._stopping = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -144,6 +149,11 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
+        if self._heard is not None:
+            self._heard.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._heard
+            self._heard = None
         for task in list(self._in_flight.values()):
             task.cancel()
         for task in list(self._in_flight.values()):
@@ -166,6 +176,11 @@ class Engine:
             await self._idle()
 
     async def _idle(self) -> None:
+        if self._commands or self._outcomes:
+            # Nothing could be done yet: what waits is for executions another node holds
+            # for the few milliseconds of its tick.
+            await asyncio.sleep(_HELD_RETRY_SECONDS)
+            return
         due = await self.store.next_due()
         timeout = self.settings.idle_poll_seconds
         if due is not None:
@@ -173,8 +188,18 @@ class Engine:
         self._wake.clear()
         if self._commands or self._outcomes:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        # Woken by this node's own commands, or by another node's commit of work due now.
+        # The store's wait is kept across idle spells rather than cancelled: cancelling it
+        # while it (re)connects its listener would tear that connection down every time.
+        if self._heard is None or self._heard.done():
+            self._heard = asyncio.ensure_future(self.store.wait_for_work(timeout))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait((woken, self._heard), timeout=timeout, return_when=FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+        if self._heard.done() and not self._heard.cancelled() and self._heard.exception():
+            logger.warning("waiting for other nodes' work failed: %s", self._heard.exception())
 
     async def run_until_idle(self, *, grace_seconds: float = 0.05) -> None:
         """Tick until nothing is runnable; with a ManualClock, jump to each next due time.
@@ -303,11 +328,23 @@ class Engine:
             return record
         future: asyncio.Future[ExecutionRecord] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(arn, []).append(future)
-        # The execution may have closed between the read and the registration.
-        record = await self.store.get_execution(arn)
-        if record is not None and record.status is not ExecutionStatus.RUNNING:
-            self._resolve_waiters(record)
-        return await future
+        try:
+            while True:
+                # Read after registering: it may have closed in between; and with many
+                # nodes, another node may close it, which only the store tells.
+                record = await self.store.get_execution(arn)
+                if record is not None and record.status is not ExecutionStatus.RUNNING:
+                    return record
+                with contextlib.suppress(TimeoutError):
+                    return await asyncio.wait_for(
+                        asyncio.shield(future), self.settings.idle_poll_seconds
+                    )
+        finally:
+            waiting = self._waiters.get(arn)
+            if waiting is not None and future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._waiters[arn]
 
     # --- callbacks by task token (API-31..API-33, INT-9) --------------------------------
 
@@ -364,32 +401,40 @@ class Engine:
             self._compiled[key] = compiled
         return compiled
 
-    async def _load(self, arn: str, tick: Tick) -> Run | None:
-        record = await self.store.get_execution(arn)
-        if record is None or record.status is not ExecutionStatus.RUNNING:
-            return None
-        compiled = self._compiled.get(record.definition_id)
-        if compiled is None:
-            text = await self.store.get_definition(record.definition_id)
-            if text is None:
-                logger.error("definition %s of %s is missing", record.definition_id, arn)
-                return None
-            compiled = self._compile(text, record.definition_id)
-            self._stored_definitions.add(record.definition_id)
-        frames = {f.id: Frame.from_record(f) for f in await self.store.get_frames(arn)}
-        return Run(
-            record=record,
-            compiled=compiled,
-            frames=frames,
-            tick=tick,
-            execution_input=orjson.loads(record.input),
-        )
+    async def _load(self, arns: list[str], tick: Tick) -> dict[str, Run | None]:
+        """The tick's executions, read at once: a Run for each running one, else None."""
+        loaded = await self.store.load_running(arns) if arns else {}
+        runs: dict[str, Run | None] = dict.fromkeys(arns)
+        for arn, (record, frames) in loaded.items():
+            compiled = self._compiled.get(record.definition_id)
+            if compiled is None:
+                text = await self.store.get_definition(record.definition_id)
+                if text is None:
+                    logger.error("definition %s of %s is missing", record.definition_id, arn)
+                    continue
+                compiled = self._compile(text, record.definition_id)
+                self._stored_definitions.add(record.definition_id)
+            runs[arn] = Run(
+                record=record,
+                compiled=compiled,
+                frames={f.id: Frame.from_record(f) for f in frames},
+                tick=tick,
+                execution_input=orjson.loads(record.input),
+            )
+        return runs
 
     async def tick(self) -> bool:
         """One round: commands, task outcomes and due work, committed together.
 
         Returns whether there was anything to do.
         """
+        try:
+            return await self._tick()
+        finally:
+            # Held from the claim (and the commands' locks) until after the commit.
+            await self.store.unlock_executions()
+
+    async def _tick(self) -> bool:
         now = self.clock.now()
         commands, self._commands = self._commands, []
         outcomes, self._outcomes = self._outcomes, []
@@ -400,18 +445,16 @@ class Engine:
             owner=self.settings.owner,
             lease_seconds=self.settings.lease_seconds,
         )
-        renewals = self._renewals(now)
-        if not commands and not outcomes and not claimed and not renewals:
+        renewed = await self._renew(now)
+        commands, outcomes = await self._hold(commands, outcomes)
+        if not commands and not outcomes and not claimed and not renewed:
             return False
-        # Every execution the tick touches is loaded up front, all reads queued at once:
-        # awaiting them one by one cost a loop round trip each, and capped a tick of a
-        # thousand task outcomes or timers at a few thousand a second.
+        # Every execution the tick touches is loaded up front in one read: one read each
+        # capped a tick of a thousand task outcomes or timers at a few thousand a second.
         wanted = [c.execution_arn for c in commands if c.start is None]
         wanted.extend(o.execution_arn for o in outcomes)
         wanted.extend(i.execution_arn for i in claimed)
-        arns = list(dict.fromkeys(wanted))
-        loaded = await asyncio.gather(*(self._load(arn, tick) for arn in arns))
-        runs: dict[str, Run | None] = dict(zip(arns, loaded, strict=True))
+        runs = await self._load(list(dict.fromkeys(wanted)), tick)
         # A submission goes before the commands: a callback may be queued right behind the
         # call that handed its token out, and history shows TaskSubmitted first (HIST-6).
         self._apply_outcomes(
@@ -432,9 +475,6 @@ class Engine:
                 self._guarded(maybe, partial(steps.step_runnable, maybe, self.entropy))
                 maybe.flush()
         batch = tick.finish()
-        deleted = set(batch.deleted_work)
-        # A renewal of an item the tick rewrote itself would write back the older version.
-        batch.work.extend(r for r in renewals if r.id not in deleted and not tick.pending(r.id))
         starts = {arn: command.start for arn, command in begun.items() if command.start}
         try:
             lost = await starting.commit(self.store, tick, starts)
@@ -536,20 +576,55 @@ class Engine:
             return run.record
         return result if isinstance(result, ExecutionRecord) else None
 
-    def _renewals(self, now: float) -> list[WorkRecord]:
-        """Leases of running task attempts that need renewing before they lapse."""
+    async def _renew(self, now: float) -> bool:
+        """Renew the leases of running task attempts before they lapse; returns whether any
+        was due. An attempt whose lease was lost (this node stalled past it, and another
+        node claimed the item and runs the attempt now) stops here without a word: its
+        outcome belongs to the other node."""
         horizon = now + self.settings.lease_seconds / 3
-        renewed = []
-        for work_id, item in self._leases.items():
-            if item.lease_until is not None and item.lease_until <= horizon:
-                item = replace(
-                    item,
-                    lease_owner=self.settings.owner,
-                    lease_until=now + self.settings.lease_seconds,
-                )
-                self._leases[work_id] = item
-                renewed.append(item)
-        return renewed
+        due = [
+            work_id
+            for work_id, item in self._leases.items()
+            if item.lease_until is not None and item.lease_until <= horizon
+        ]
+        if not due:
+            return False
+        until = now + self.settings.lease_seconds
+        held = await self.store.renew_leases(self.settings.owner, due, until)
+        for work_id in due:
+            item = self._leases.get(work_id)
+            if item is None:
+                continue
+            if work_id in held:
+                self._leases[work_id] = replace(item, lease_until=until)
+                continue
+            self._leases.pop(work_id, None)
+            self._requests.pop(work_id, None)
+            running = self._in_flight.pop(work_id, None)
+            if running is not None:
+                logger.warning("lost the lease of %s; another node runs it", work_id)
+                running.cancel()
+        return True
+
+    async def _hold(
+        self, commands: list[_Command], outcomes: list[_Outcome]
+    ) -> tuple[list[_Command], list[_Outcome]]:
+        """Hold the executions the tick's commands and outcomes change; those another node
+        holds right now wait for a later tick, in their order."""
+        wanted = [c.execution_arn for c in commands if c.start is None]
+        wanted.extend(o.execution_arn for o in outcomes)
+        if not wanted:
+            return commands, outcomes
+        held = await self.store.lock_executions(wanted)
+        if len(held) == len(set(wanted)):
+            return commands, outcomes
+        later = [c for c in commands if c.start is None and c.execution_arn not in held]
+        self._commands[:0] = later
+        self._outcomes[:0] = [o for o in outcomes if o.execution_arn not in held]
+        return (
+            [c for c in commands if c.start is not None or c.execution_arn in held],
+            [o for o in outcomes if o.execution_arn in held],
+        )
 
     def _apply_outcomes(
         self, outcomes: list[_Outcome], tick: Tick, runs: dict[str, Run | None]

@@ -34,7 +34,7 @@ from statewise.asl.model import (
     StateType,
     TaskState,
 )
-from statewise.engine import history, tasks
+from statewise.engine import deleting, history, tasks
 from statewise.engine.frames import Frame, FrameStatus
 from statewise.engine.run import Closed, Run
 from statewise.store.base import ExecutionStatus
@@ -187,6 +187,10 @@ def apply(
 ) -> str | None:
     """Carry out one decision. Returns the next state's name when the frame moved on and
     should be evaluated straight away, else None (it waits, finished or failed)."""
+    if run.record.error is not None:
+        # API-4: every transition comes through here, so the machine's deletion ends a
+        # marked execution at its next one, whatever it was about to do.
+        _terminate(run)
     match decision:
         case Advance(output=output, next=nxt, assigned=assigned):
             # One serialisation of the output serves the size check (IO-7), the Exited
@@ -468,6 +472,15 @@ def _abort_frame(run: Run, frame: Frame, trigger: int) -> None:
     event_type = _ABORTED.get(_state(run, frame).type)
     if event_type is not None:
         run.emit(None, event_type, previous=trigger)
+
+
+def _terminate(run: Run) -> None:
+    """End an execution whose state machine is being deleted (see ``deleting``)."""
+    doom = deleting.doomed(run.record)
+    if doom is None:
+        return
+    fail_run(run, doom)
+    raise Closed
 
 
 def fail_run(run: Run, failure: Failure, *, event_type: str = "ExecutionFailed") -> None:

@@ -63,6 +63,7 @@ def schedule(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
     """Start an attempt: its Scheduled/Started events, work items and dispatch."""
     resource = parse_resource(state.resource)
     frame.attempt += 1
+    frame.picked_up = False
     frame.status = FrameStatus.TASK
     run.touch(frame)
     activity = resource.kind is ResourceKind.ACTIVITY
@@ -229,8 +230,10 @@ def activity_started(
 ) -> bool:
     """A worker took the activity task (INT-9): ``ActivityStarted``, its dispatch ends and
     the heartbeat clock starts. False when the attempt is over."""
-    if current(run, frame, attempt) is None:
+    if current(run, frame, attempt) is None or frame.picked_up:
         return False
+    frame.picked_up = True
+    run.touch(frame)
     run.emit(frame, "ActivityStarted", {"workerName": worker_name} if worker_name else {})
     run.unschedule(frame, "task")
     if heartbeat is not None:

@@ -12,7 +12,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +28,13 @@ from statewise.functions.errors import (
 )
 from statewise.functions.model import FunctionConfig
 from statewise.functions.pool import Pool
+from statewise.functions.recent import (
+    LOG_TAIL_BYTES,
+    SUCCEEDED,
+    InvocationRecord,
+    RecentInvocations,
+    describe_error,
+)
 from statewise.functions.registry import Registry
 from statewise.functions.runtime import MAX_RESPONSE_BYTES
 from statewise.functions.worker import Invocation, Outcome, error_payload
@@ -199,11 +206,16 @@ class Invoker:
         logs: LogSink,
         *,
         event_retry_delays: Sequence[float] = EVENT_RETRY_DELAYS,
+        recent: RecentInvocations | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.registry = registry
         self.pool = pool
         self.logs = logs
         self.event_retry_delays = tuple(event_retry_delays)
+        # Every invocation that ran, whoever asked for it (Invoke, InvokeAsync, Task states).
+        self.recent = recent if recent is not None else RecentInvocations()
+        self.now = now
         self._events: set[asyncio.Task[None]] = set()
 
     async def invoke(
@@ -239,11 +251,11 @@ class Invoker:
             client_context=context if invocation_type == "RequestResponse" else None,
         )
         if invocation_type == "Event":
-            task = asyncio.create_task(self._run_event(config, invocation))
+            task = asyncio.create_task(self._run_event(config, invocation, ref.qualifier))
             self._events.add(task)
             task.add_done_callback(self._events.discard)
             return InvokeResult(status_code=202, payload=b"", request_id=rid)
-        outcome = await self._run(config, invocation)
+        outcome = await self._run(config, invocation, qualifier=ref.qualifier)
         tail = None
         if log_type == "Tail":
             tail = base64.b64encode(log_text(config, rid, outcome)[-TAIL_BYTES:]).decode()
@@ -256,7 +268,15 @@ class Invoker:
             log_result=tail,
         )
 
-    async def _run(self, config: FunctionConfig, invocation: Invocation) -> Outcome:
+    async def _run(
+        self,
+        config: FunctionConfig,
+        invocation: Invocation,
+        *,
+        qualifier: str | None = None,
+        invocation_type: str = "RequestResponse",
+    ) -> Outcome:
+        started = self.now()
         outcome = await self.pool.run(config, invocation)
         if len(outcome.payload) > MAX_RESPONSE_BYTES:
             outcome = Outcome(
@@ -271,13 +291,34 @@ class Invoker:
                 duration=outcome.duration,
                 max_memory_mb=outcome.max_memory_mb,
             )
+        text = log_text(config, invocation.request_id, outcome)
         try:
-            self.logs.write(config.name, log_text(config, invocation.request_id, outcome))
+            self.logs.write(config.name, text)
         except OSError:
             logger.warning("cannot write the log of %s", config.name, exc_info=True)
+        kind, error_type, message = SUCCEEDED, None, None
+        if outcome.error:
+            kind, error_type, message = describe_error(outcome.payload, outcome.status)
+        record = InvocationRecord(
+            request_id=invocation.request_id,
+            start=started,
+            duration=outcome.duration,
+            init_duration=outcome.init_duration,
+            version=config.version,
+            qualifier=qualifier,
+            invocation_type=invocation_type,
+            outcome=kind,
+            error_type=error_type,
+            error_message=message,
+            log=text[-LOG_TAIL_BYTES:],
+            log_size=len(text),
+        )
+        self.recent.add(config.name, record)
         return outcome
 
-    async def _run_event(self, config: FunctionConfig, invocation: Invocation) -> None:
+    async def _run_event(
+        self, config: FunctionConfig, invocation: Invocation, qualifier: str | None = None
+    ) -> None:
         """An asynchronous invocation: queued for capacity, retried twice on error."""
         attempts = 1 + len(self.event_retry_delays)
         started = time.monotonic()
@@ -289,7 +330,9 @@ class Invoker:
                 return
             await self.pool.wait_for_capacity(config.name, remaining)
             try:
-                outcome = await self._run(config, invocation)
+                outcome = await self._run(
+                    config, invocation, qualifier=qualifier, invocation_type="Event"
+                )
             except TooManyRequestsException:
                 continue  # throttled: wait again; throttles do not use up retries
             if not outcome.error:

@@ -21,6 +21,7 @@ from statewise.functions.errors import ResourceConflictException
 from statewise.functions.invoke import EVENT_RETRY_DELAYS, Invoker, InvokeResult, LogSink
 from statewise.functions.model import FunctionConfig, is_python
 from statewise.functions.pool import IDLE_SECONDS, Limits, Pool, WorkerKey, key_of
+from statewise.functions.recent import RecentInvocations
 from statewise.functions.registry import ACCOUNT_CONCURRENCY, Registry
 from statewise.functions.runtime import ListenerFactory, RuntimeWorker
 from statewise.functions.worker import PythonWorker, Worker
@@ -62,6 +63,7 @@ class FunctionService:
         registry: function configurations, versions and aliases.
         pool: the warm workers.
         invoker: Invoke semantics.
+        recent: each function's latest invocations (the console's Functions page).
         listen: opens a sandbox's Runtime API listener; set by the HTTP layer, which serves
             the Runtime API (custom runtimes cannot start without it).
     """
@@ -98,6 +100,7 @@ class FunctionService:
             self.pool,
             LogSink(root / "logs"),
             event_retry_delays=event_retry_delays,
+            now=now,
         )
         self.listen: ListenerFactory | None = None
         self._python: dict[str, str] = {}
@@ -208,8 +211,15 @@ class FunctionService:
     def delete(self, name: str, qualifier: str | None = None) -> None:
         self.registry.delete(name, qualifier)
         self._retire(name)
+        if qualifier is None:
+            self.recent.forget(name)
 
     # --- the data plane ---------------------------------------------------------------
+
+    @property
+    def recent(self) -> RecentInvocations:
+        """The latest invocations of each function, as the invoker recorded them."""
+        return self.invoker.recent
 
     async def invoke(
         self,

@@ -7,7 +7,6 @@ and HTTP endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 from statewise.config import Settings
@@ -18,6 +17,7 @@ from statewise.integrations.http import HttpRunner, load_connections
 from statewise.integrations.nested import ExecutionStarter, NestedRunner
 from statewise.integrations.router import TaskRouter
 from statewise.integrations.sdk import OptimizedRunner, SdkRunner
+from statewise.store.base import Store
 
 __all__ = ["ActivityQueue", "Integrations", "TaskRouter"]
 
@@ -39,7 +39,7 @@ class Integrations:
     Args:
         settings: endpoints, region, HTTP connections.
         lambdas: the runner of Lambda tasks (the function runtime, or local callables).
-        activity_exists: whether an activity ARN exists (the activity registry).
+        store: the durable store, where activities and their pending tasks live.
 
     Call :meth:`bind` once the engine and the execution service exist.
     """
@@ -49,7 +49,7 @@ class Integrations:
         settings: Settings,
         *,
         lambdas: TaskRunner,
-        activity_exists: Callable[[str], bool],
+        store: Store,
     ) -> None:
         overrides: dict[str, str] = {}
         credentials: dict[str, tuple[str, str]] = {}
@@ -67,7 +67,7 @@ class Integrations:
             overrides=overrides,
             credentials=credentials,
         )
-        self.activities = ActivityQueue(activity_exists)
+        self.activities = ActivityQueue(store)
         self._executions: ExecutionStarter | None = None
         self.nested = NestedRunner(lambda: self._executions)
         self.http = HttpRunner(load_connections(settings.http_connections))

@@ -8,7 +8,7 @@ from statewise import tasktokens
 from statewise.clock import Clock, SystemClock
 from statewise.config import Settings
 from statewise.engine.ports import TaskRunner
-from statewise.engine.scheduler import Engine
+from statewise.engine.scheduler import Engine, EngineSettings
 from statewise.functions.remote import RemoteInvoker
 from statewise.functions.service import FunctionService
 from statewise.functions.tasks import FunctionTaskRunner
@@ -18,24 +18,21 @@ from statewise.services.executions import Executions
 from statewise.services.machines import Machines
 from statewise.store.base import Store
 from statewise.store.memory import MemoryStore
+from statewise.store.sqlite import SqliteStore
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, pool_size: int = 10) -> Store:
     """A store from its URL: ``sqlite:///path/to/file.db``, ``memory://`` or
     ``postgresql://user:password@host:port/database`` (``postgres://`` too)."""
     if url.startswith("memory:"):
         return MemoryStore()
     if url.startswith("sqlite:///"):
-        from statewise.store.sqlite import SqliteStore
-
         path = Path(url.removeprefix("sqlite:///"))
         if not path.is_absolute():
             path = Path("/") / path
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(path)
     if url.startswith("sqlite://"):
-        from statewise.store.sqlite import SqliteStore
-
         path = Path(url.removeprefix("sqlite://"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(path)
@@ -43,7 +40,7 @@ def open_store(url: str) -> Store:
         # Imported here: asyncpg is the optional ``postgres`` extra.
         from statewise.store.postgres import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, max_size=pool_size)
     raise ValueError(
         f"unsupported store URL {url!r} "
         "(use sqlite:///PATH, postgresql://USER@HOST/DATABASE or memory://)"
@@ -75,7 +72,7 @@ class Services:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.store = store or open_store(settings.store_url)
+        self.store = store or open_store(settings.store_url, pool_size=settings.pool_size)
         # The function runtime serves the Lambda API; Task states call its functions, or a
         # remote Lambda endpoint when LAMBDA_ENDPOINT is set (as Step Functions Local does).
         self.functions = FunctionService(
@@ -86,9 +83,11 @@ class Services:
         )
         self.tasks = tasks or lambda_runner(settings, self.functions)
         # Lambda tasks go to the runner above; activities, nested executions, AWS services
-        # and HTTP to the integrations routed around it. Activities and the task token key
-        # live in the data directory (when the store is durable).
+        # and HTTP to the integrations routed around it. Activities, their pending tasks and
+        # the task token key live in the store, shared by every node; a durable store's data
+        # directory may still hold them from before (imported on first use).
         durable = None if isinstance(self.store, MemoryStore) else settings.data_dir
+        self._legacy_dir = durable
         self.activities = Activities(
             self.store,
             durable,
@@ -96,31 +95,41 @@ class Services:
             account=settings.account,
             now=self.clock.now,
         )
-        self.integrations = Integrations(
-            settings, lambdas=self.tasks, activity_exists=self.activities.exists
-        )
+        self.integrations = Integrations(settings, lambdas=self.tasks, store=self.store)
         self.tasks = self.integrations.router
         self.express_store = MemoryStore()
-        self.engine = Engine(self.store, self.tasks, clock=self.clock)
+        # The node's name and lease time matter once several nodes share the store; a
+        # store of one process has one node, whose leases it takes back whatever its name.
+        single = isinstance(self.store, (MemoryStore, SqliteStore))
+        engine_settings = EngineSettings(
+            owner="local" if single else settings.node, lease_seconds=settings.lease_seconds
+        )
+        self.engine = Engine(self.store, self.tasks, clock=self.clock, settings=engine_settings)
         self.express_engine = Engine(self.express_store, self.tasks, clock=self.clock)
         self.machines = Machines(
             self.store, region=settings.region, account=settings.account, now=self.clock.now
         )
         self.executions = Executions(self.store, self.machines, self.engine, self.express_engine)
-        self.engine.tokens = tasktokens.from_settings(settings.task_token_key, durable)
         self.integrations.bind(self.engine, self.executions)
 
     async def start(self) -> None:
         """Open the stores, start the function runtime and both engines."""
         await self.store.open()
+        # Before the engine starts: it signs tokens from its first tick, with the key every
+        # node of the store shares.
+        self.engine.tokens = await tasktokens.from_settings(
+            self.settings.task_token_key, self.store, self._legacy_dir
+        )
         await self.express_store.open()
         await self.functions.start()
         await self.engine.start()
         await self.express_engine.start()
+        await self.executions.resume_deletions()
 
     async def stop(self) -> None:
         """Stop the engines and close the stores; in-flight Standard work stays durable."""
         await self.integrations.close()
+        await self.executions.close()
         await self.engine.stop()
         await self.express_engine.stop()
         await self.functions.stop()

@@ -1,18 +1,18 @@
-"""Activities: create, describe, list, delete (API-26..API-29), kept in a JSON file.
+"""Activities: create, describe, list, delete (API-26..API-29), kept in the store.
 
-The Store protocol has no activity table yet, so activity definitions live in
-``<data dir>/activities.json`` (written atomically on every change) and survive restarts;
-their tags live in the store like every other resource's. When the store grows an
-activity table this module is the only one to change. An in-memory store keeps them in
-memory only.
+In the store (the activities table), not a node's memory or data directory, so every node
+of a database sees every activity. Tags live in the store like every other resource's.
+Before schema 0003, activities were kept in ``<data dir>/activities.json``: a data
+directory that still has that file gets its activities copied into the store on first use,
+and the file renamed so that an activity deleted later does not come back.
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,11 @@ from statewise.errors import (
     TooManyTags,
 )
 from statewise.services.names import check_name
+from statewise.store import base
 from statewise.store.base import Store
 
 FILE_NAME = "activities.json"
+IMPORTED_SUFFIX = ".imported"
 MAX_ACTIVITIES = 100_000  # Q-10
 MAX_TAGS = 50  # Q-16
 _DEFAULT_ENCRYPTION = {"type": "AWS_OWNED_KEY"}
@@ -49,6 +51,27 @@ class ActivityRecord:
     def encryption_configuration(self) -> dict[str, Any]:
         return self.encryption or dict(_DEFAULT_ENCRYPTION)
 
+    def stored(self) -> base.ActivityRecord:
+        """The store's row for this activity."""
+        text = None if self.encryption is None else orjson.dumps(self.encryption).decode()
+        return base.ActivityRecord(
+            arn=self.arn,
+            name=self.name,
+            creation_date=self.creation_date,
+            encryption_configuration=text,
+        )
+
+    @classmethod
+    def of(cls, row: base.ActivityRecord) -> ActivityRecord:
+        """The activity a store row holds."""
+        text = row.encryption_configuration
+        return cls(
+            arn=row.arn,
+            name=row.name,
+            creation_date=row.creation_date,
+            encryption=None if text is None else orjson.loads(text),
+        )
+
 
 def check_activity_arn(arn: str) -> None:
     """InvalidArn unless ``arn`` is an activity ARN."""
@@ -58,26 +81,13 @@ def check_activity_arn(arn: str) -> None:
         raise InvalidArn(f"Invalid Arn: '{arn}'")
 
 
-def _token(index: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(["activities", index])).decode()
-
-
-def _index(token: str) -> int:
-    try:
-        kind, index = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError):
-        raise InvalidToken(f"Invalid Token: '{token}'") from None
-    if kind != "activities" or not isinstance(index, int) or index < 0:
-        raise InvalidToken(f"Invalid Token: '{token}'")
-    return index
-
-
 class Activities:
     """The activity registry.
 
     Args:
-        store: where activity tags live.
-        directory: where ``activities.json`` is kept; None keeps activities in memory.
+        store: where activities and their tags live.
+        directory: a data directory that may hold a pre-0003 ``activities.json`` to import;
+            None for a store that has no data directory (in memory).
     """
 
     def __init__(
@@ -94,23 +104,29 @@ class Activities:
         self.region = region
         self.account = account
         self.now = now
-        self._records: dict[str, ActivityRecord] = {}
-        if self.path is not None and self.path.exists():
-            for item in orjson.loads(self.path.read_bytes()):
-                record = ActivityRecord(**item)
-                self._records[record.arn] = record
+        self._imported = self.path is None
+        self._importing = asyncio.Lock()
 
-    def _save(self) -> None:
-        if self.path is None:
+    async def _ready(self) -> None:
+        """Import a pre-0003 ``activities.json`` into the store, once (the store must be open)."""
+        if self._imported:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_bytes(orjson.dumps([asdict(r) for r in self._records.values()]))
-        os.replace(temporary, self.path)
+        async with self._importing:
+            if self._imported or self.path is None:
+                return
+            if self.path.exists():
+                for item in orjson.loads(self.path.read_bytes()):
+                    # An activity already in the store (created by another node, or an
+                    # import that stopped half way) is kept as it is.
+                    await self.store.insert_activity(ActivityRecord(**item).stored())
+                # Renamed, not deleted: kept for a downgrade, never imported twice.
+                os.replace(self.path, self.path.with_name(FILE_NAME + IMPORTED_SUFFIX))
+            self._imported = True
 
-    def exists(self, arn: str) -> bool:
+    async def exists(self, arn: str) -> bool:
         """Whether an activity with this ARN exists."""
-        return arn in self._records
+        await self._ready()
+        return await self.store.get_activity(arn) is not None
 
     async def create(
         self,
@@ -123,46 +139,51 @@ class Activities:
         check_name(name)
         if tags and len(tags) > MAX_TAGS:
             raise TooManyTags(f"Too many tags: a resource may have at most {MAX_TAGS} tags")
+        await self._ready()
         arn = arns.activity(name, self.region, self.account)
-        existing = self._records.get(arn)
-        if existing is not None:
-            if (existing.encryption or _DEFAULT_ENCRYPTION) != (encryption or _DEFAULT_ENCRYPTION):
-                raise ActivityAlreadyExists(f"Activity already exists: '{arn}'")
-            return existing
-        if len(self._records) >= MAX_ACTIVITIES:
-            raise ActivityLimitExceeded(
-                f"Activity limit exceeded: at most {MAX_ACTIVITIES} activities may exist"
+        while True:
+            existing = await self.store.get_activity(arn)
+            if existing is not None:
+                found = ActivityRecord.of(existing)
+                if found.encryption_configuration != (encryption or _DEFAULT_ENCRYPTION):
+                    raise ActivityAlreadyExists(f"Activity already exists: '{arn}'")
+                return found
+            if await self.store.count_activities() >= MAX_ACTIVITIES:
+                raise ActivityLimitExceeded(
+                    f"Activity limit exceeded: at most {MAX_ACTIVITIES} activities may exist"
+                )
+            record = ActivityRecord(
+                arn=arn, name=name, creation_date=self.now(), encryption=encryption
             )
-        record = ActivityRecord(arn=arn, name=name, creation_date=self.now(), encryption=encryption)
-        self._records[arn] = record
-        self._save()
-        if tags:
-            await self.store.tag(arn, tags)
-        return record
+            if await self.store.insert_activity(record.stored()):
+                if tags:
+                    await self.store.tag(arn, tags)
+                return record
+            # Created meanwhile (by another request, maybe on another node): look again,
+            # and that one is the activity, as if it had been there first.
 
-    def get(self, arn: str) -> ActivityRecord:
+    async def get(self, arn: str) -> ActivityRecord:
         """DescribeActivity (API-27)."""
         check_activity_arn(arn)
-        record = self._records.get(arn)
-        if record is None:
+        await self._ready()
+        row = await self.store.get_activity(arn)
+        if row is None:
             raise ActivityDoesNotExist(f"Activity Does Not Exist: '{arn}'")
-        return record
+        return ActivityRecord.of(row)
 
-    def list(
+    async def list(
         self, *, limit: int = 100, token: str | None = None
     ) -> tuple[list[ActivityRecord], str | None]:
         """ListActivities (API-29): by name, with an opaque next token."""
-        ordered = sorted(self._records.values(), key=lambda r: (r.name, r.arn))
-        start = _index(token) if token else 0
-        page = ordered[start : start + limit]
-        following = start + limit
-        return page, _token(following) if following < len(ordered) else None
+        await self._ready()
+        try:
+            page = await self.store.list_activities(limit=limit, token=token)
+        except ValueError:
+            raise InvalidToken(f"Invalid Token: '{token}'") from None
+        return [ActivityRecord.of(row) for row in page.items], page.next_token
 
     async def delete(self, arn: str) -> None:
         """DeleteActivity (API-28): deleting one that is gone is not an error."""
         check_activity_arn(arn)
-        if self._records.pop(arn, None) is not None:
-            self._save()
-            tags = await self.store.get_tags(arn)
-            if tags:
-                await self.store.untag(arn, list(tags))
+        await self._ready()
+        await self.store.delete_activity(arn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import orjson
 
 from statewise import arns
 from statewise.asl.limits import MAX_PAYLOAD_BYTES
+from statewise.engine import deleting
 from statewise.engine.scheduler import Engine
 from statewise.errors import (
     ExecutionDoesNotExist,
@@ -20,10 +22,14 @@ from statewise.errors import (
 )
 from statewise.services.machines import Machines
 from statewise.services.names import check_name
-from statewise.store.base import ExecutionRecord, ExecutionStatus, Store
+from statewise.store.base import ExecutionRecord, ExecutionStatus, StateMachineRecord, Store
+
+logger = logging.getLogger(__name__)
 
 # Express executions may run at most five minutes (Q-6).
 EXPRESS_MAX_SECONDS = 300
+# Running executions of a machine being deleted are marked and awaited this many at a time.
+DELETION_PAGE = 100
 
 
 def check_input(text: str) -> None:
@@ -71,6 +77,10 @@ class Executions:
         self.machines = machines
         self.standard = standard
         self.express = express
+        # Machines turn DELETING on their own, but only we can end their executions.
+        machines.deletions = self
+        # The deletion in progress per state machine ARN, in this process.
+        self._deletions: dict[str, asyncio.Task[None]] = {}
 
     async def start(
         self,
@@ -141,6 +151,89 @@ class Executions:
         if not sync:
             return record
         return await self.express.wait_for(record.arn)
+
+    # --- DeleteStateMachine's DELETING phase (API-4) --------------------------------------
+
+    async def proceed(self, machine: StateMachineRecord) -> bool:
+        """Delete a DELETING machine none of whose executions runs (True); otherwise make
+        sure a deletion is under way in this process (False).
+
+        Called on every read of a DELETING machine, so a deletion a restart interrupted
+        resumes the first time anyone looks at the machine.
+        """
+        counts = await self.store.count_executions(machine.arn)
+        if not counts.get(ExecutionStatus.RUNNING):
+            await self.store.delete_state_machine(machine.arn)
+            return True
+        task = self._deletions.get(machine.arn)
+        if task is None or task.done():
+            task = asyncio.create_task(self._delete(machine.arn), name=f"delete {machine.arn}")
+            self._deletions[machine.arn] = task
+        return False
+
+    async def _delete(self, machine_arn: str) -> None:
+        """Mark every running execution to end at its next transition, wait until none
+        runs, then delete the machine."""
+        try:
+            # Every execution first: one still unmarked would go on making transitions
+            # while the others are awaited.
+            token = None
+            while True:
+                page = await self.store.list_executions(
+                    machine_arn,
+                    status=ExecutionStatus.RUNNING,
+                    limit=DELETION_PAGE,
+                    token=token,
+                )
+                await self._mark(page.executions)
+                token = page.next_token
+                if token is None:
+                    break
+            while True:
+                page = await self.store.list_executions(
+                    machine_arn, status=ExecutionStatus.RUNNING, limit=DELETION_PAGE
+                )
+                if not page.executions:
+                    break
+                # Marked again: a start that passed its status check just before the
+                # machine turned DELETING may have committed since.
+                await self._mark(page.executions)
+                await asyncio.gather(*(self.standard.wait_for(r.arn) for r in page.executions))
+            await self.store.delete_state_machine(machine_arn)
+            self.machines.forget(machine_arn)
+        except Exception:  # the next read of the machine starts it again
+            logger.exception("deleting %s failed", machine_arn)
+        finally:
+            if self._deletions.get(machine_arn) is asyncio.current_task():
+                del self._deletions[machine_arn]
+
+    async def _mark(self, records: list[ExecutionRecord]) -> None:
+        # Submitted together, so one scheduler tick commits them all.
+        await asyncio.gather(
+            *(self.standard.act(r.arn, deleting.mark) for r in records if r.error is None)
+        )
+
+    async def resume_deletions(self) -> int:
+        """Carry on every deletion a restart interrupted (at start-up, before the first
+        read of each machine would); returns how many machines are still DELETING."""
+        waiting = 0
+        token = None
+        while True:
+            page = await self.store.list_state_machines(limit=100, token=token)
+            for machine in page.items:
+                if machine.status == "DELETING" and not await self.proceed(machine):
+                    waiting += 1
+            token = page.next_token
+            if token is None:
+                return waiting
+
+    async def close(self) -> None:
+        """Stop the deletions in progress (they resume at the next read of their machine)."""
+        tasks = list(self._deletions.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._deletions.clear()
 
     async def describe(self, arn: str) -> ExecutionRecord:
         """DescribeExecution (API-18)."""

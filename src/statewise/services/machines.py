@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -28,7 +28,13 @@ from statewise.errors import (
     ValidationException,
 )
 from statewise.services.names import check_alias_name, check_name
-from statewise.store.base import AliasRecord, StateMachineRecord, Store, VersionRecord
+from statewise.store.base import (
+    AliasRecord,
+    ResourcePage,
+    StateMachineRecord,
+    Store,
+    VersionRecord,
+)
 
 MAX_VERSIONS = 1000
 CACHE_SECONDS = 1.0
@@ -99,6 +105,19 @@ def split_qualified(arn: str) -> tuple[str, str | None]:
     return base, parts[2] if len(parts) == 3 else None
 
 
+class Deletions(Protocol):
+    """What carries a state machine's deletion through its DELETING phase (API-4).
+
+    The executions service implements it: ending running executions needs the engine,
+    which this module does not know.
+    """
+
+    async def proceed(self, machine: StateMachineRecord) -> bool:
+        """Delete a DELETING machine if none of its executions runs (True), else see that
+        they end at their next transition and the machine goes after them (False)."""
+        ...
+
+
 class Machines:
     """Control-plane operations over the store. Times come from ``now``."""
 
@@ -112,6 +131,8 @@ class Machines:
         # Starts look their machine up on every call; AWS applies updates to new starts
         # "within seconds" (API-3), so a short-lived cache is faithful and saves a read.
         self._cache: dict[str, tuple[float, StateMachineRecord]] = {}
+        # Set by the executions service; without it a deletion is immediate.
+        self.deletions: Deletions | None = None
 
     async def _machine(self, arn: str) -> StateMachineRecord | None:
         cached = self._cache.get(arn)
@@ -125,8 +146,22 @@ class Machines:
             self._cache[arn] = (moment, record)
         return record
 
-    def _forget(self, arn: str) -> None:
+    def forget(self, arn: str) -> None:
+        """Drop a machine from the starts' cache (it changed or went)."""
         self._cache.pop(arn, None)
+
+    async def _settle(self, record: StateMachineRecord) -> StateMachineRecord | None:
+        """A DELETING machine whose executions have all ended is deleted now: None.
+
+        Every read of a machine goes through here, so the machine disappears exactly when
+        its last execution ends, also after a restart, whoever else finishes the deletion.
+        """
+        if record.status != "DELETING" or self.deletions is None:
+            return record
+        if await self.deletions.proceed(record):
+            self.forget(record.arn)
+            return None
+        return record
 
     async def create(
         self,
@@ -162,7 +197,12 @@ class Machines:
             encryption_configuration=_dump(encryption) if encryption else None,
         )
         if not await self.store.insert_state_machine(record):
-            return await self._existing(record, publish, version_description)
+            existing = await self._existing(record, publish, version_description)
+            if existing is not None:
+                return existing
+            # The machine of that name finished its deletion just now: the name is free.
+            if not await self.store.insert_state_machine(record):
+                raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'")
         if tags:
             await self.store.tag(arn, tags)
         version = None
@@ -172,9 +212,12 @@ class Machines:
 
     async def _existing(
         self, wanted: StateMachineRecord, publish: bool, description: str | None
-    ) -> tuple[StateMachineRecord, VersionRecord | None]:
-        existing = await self.store.get_state_machine(wanted.arn)
-        assert existing is not None
+    ) -> tuple[StateMachineRecord, VersionRecord | None] | None:
+        """The machine an identical create made already; None when it has just gone."""
+        found = await self.store.get_state_machine(wanted.arn)
+        existing = None if found is None else await self._settle(found)
+        if existing is None:
+            return None
         if existing.status == "DELETING":
             raise StateMachineDeleting(f"State Machine is being deleted: '{wanted.arn}'")
         same = (
@@ -198,15 +241,30 @@ class Machines:
         """An unqualified state machine, or StateMachineDoesNotExist."""
         base, qualifier = split_qualified(arn)
         record = await self.store.get_state_machine(base)
+        if record is not None:
+            record = await self._settle(record)
         if record is None or qualifier is not None:
             raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
         return record
+
+    async def list_machines(self, *, limit: int = 100, token: str | None = None) -> ResourcePage:
+        """ListStateMachines (API-5). A machine being deleted is listed until it is gone,
+        as DescribeStateMachine still finds it (AWS's docs say nothing either way)."""
+        page = await self.store.list_state_machines(limit=limit, token=token)
+        items = []
+        for record in page.items:
+            settled = await self._settle(record)
+            if settled is not None:
+                items.append(settled)
+        return replace(page, items=items)
 
     async def resolve(self, arn: str, *, pick: Callable[[], float] = random.random) -> Target:
         """The machine, version or alias an ARN names (ARN-3); an alias picks a version by
         its routing weights (API-15)."""
         base, qualifier = split_qualified(arn)
         machine = await self._machine(base)
+        if machine is not None:
+            machine = await self._settle(machine)
         if machine is None:
             raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
         if qualifier is None:
@@ -270,7 +328,7 @@ class Machines:
         if encryption is not None:
             changes["encryption_configuration"] = _dump(encryption)
         updated = replace(record, **changes)
-        self._forget(record.arn)
+        self.forget(record.arn)
         if updated != record:
             updated = replace(updated, revision_id=str(uuid.uuid4()), update_date=self.now())
             await self.store.update_state_machine(updated)
@@ -283,7 +341,13 @@ class Machines:
         return updated, version
 
     async def delete(self, arn: str) -> None:
-        """DeleteStateMachine (API-4): the machine, its versions and aliases go."""
+        """DeleteStateMachine (API-4): the machine, its versions and aliases go.
+
+        A Standard machine turns DELETING and goes once none of its executions runs; they
+        end at their next state transition. An Express machine goes at once: its
+        executions run in memory and finish on their own ("Running executions may emit
+        logs after DeleteStateMachine API is called").
+        """
         base, qualifier = split_qualified(arn)
         if qualifier is not None:
             if qualifier.isdigit():
@@ -291,14 +355,27 @@ class Machines:
             else:
                 await self.store.delete_alias(arn)
             return
-        self._forget(base)
-        await self.store.delete_state_machine(base)
+        self.forget(base)
+        record = await self.store.get_state_machine(base)
+        if record is None:
+            return
+        if record.type == "EXPRESS" or self.deletions is None:
+            await self.store.delete_state_machine(base)
+            return
+        if record.status != "DELETING":
+            record = replace(record, status="DELETING")
+            await self.store.update_state_machine(record)
+            # Again: a start may have cached the ACTIVE row while this update ran.
+            self.forget(base)
+        await self._settle(record)
 
     async def publish(
         self, arn: str, *, revision_id: str | None = None, description: str | None = None
     ) -> VersionRecord:
         """PublishStateMachineVersion (API-7): idempotent for an unchanged revision."""
         machine = await self.get(arn)
+        if machine.status == "DELETING":
+            raise StateMachineDeleting(f"State Machine is being deleted: '{machine.arn}'")
         if revision_id is not None and revision_id != machine.revision_id:
             raise ConflictException(
                 f"Failed to publish the State Machine version for revision {revision_id}. "
@@ -308,15 +385,20 @@ class Machines:
         latest: VersionRecord | None = page.items[0] if page.items else None
         if latest is not None and latest.revision_id == machine.revision_id:
             return latest
-        number = latest.version + 1 if latest is not None else 1
-        if number > MAX_VERSIONS:
+        # The quota counts versions that exist: deleting some makes room (API-7).
+        if await self.store.count_versions(machine.arn) >= MAX_VERSIONS:
             raise ServiceQuotaExceededException(
                 f"Too many versions for State Machine '{machine.arn}' (maximum {MAX_VERSIONS})"
             )
-        version = VersionRecord(
-            arn=f"{machine.arn}:{number}",
+        # The store numbers it: one more than any number the machine ever had, deleted
+        # versions included, as AWS never reuses one ("If you delete version 10 of your
+        # state machine and then publish a new version, Step Functions publishes it as
+        # version 11", concepts-state-machine-version.html). The arn and number given
+        # here are placeholders.
+        draft = VersionRecord(
+            arn=machine.arn,
             state_machine_arn=machine.arn,
-            version=number,
+            version=0,
             definition=machine.definition,
             role_arn=machine.role_arn,
             type=machine.type,
@@ -327,8 +409,7 @@ class Machines:
             tracing_configuration=machine.tracing_configuration,
             encryption_configuration=machine.encryption_configuration,
         )
-        await self.store.insert_version(version)
-        return version
+        return await self.store.insert_next_version(draft)
 
     async def delete_version(self, arn: str) -> None:
         """DeleteStateMachineVersion (API-9): refused while an alias routes to it."""

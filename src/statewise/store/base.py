@@ -167,6 +167,39 @@ class AliasRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityRecord:
+    """An activity (API-26); ``encryption_configuration`` is the API's JSON text, if given."""
+
+    arn: str
+    name: str
+    creation_date: float
+    encryption_configuration: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityTaskRecord:
+    """An activity task waiting for a worker's GetActivityTask (INT-9, API-30).
+
+    One attempt of an activity Task state, put by the node whose engine dispatched it and
+    taken by whichever node a worker polls. ``id`` is the engine's work id of the attempt's
+    ``task`` item, so an attempt dispatched again (by another node, after the first one's
+    lease expired) is still one task. The other fields are what committing the pickup and
+    answering the worker need: the token, the input (JSON text) and the attempt it names.
+    """
+
+    id: str
+    activity_arn: str
+    execution_arn: str
+    state_name: str
+    frame_id: int
+    attempt: int
+    token: str
+    input: str
+    timeout_seconds: int
+    heartbeat_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourcePage:
     """A page of resources (state machines, versions or aliases) and the next token."""
 
@@ -282,6 +315,13 @@ class Store(Protocol):
         """How many executions of a state machine are in each status (absent: zero)."""
         ...
 
+    async def load_running(
+        self, arns: Sequence[str]
+    ) -> dict[str, tuple[ExecutionRecord, list[FrameRecord]]]:
+        """Those of ``arns`` that are RUNNING, each with its frames in id order, in one read
+        (a tick loads every execution it touches at once)."""
+        ...
+
     async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
         """Every frame of an execution, by id."""
         ...
@@ -311,7 +351,9 @@ class Store(Protocol):
         """Lease up to ``limit`` work items due at ``now`` or earlier, earliest first.
 
         An item is claimable when it has no lease or its lease expired before ``now``. The
-        returned records carry the new lease.
+        returned records carry the new lease. Items are claimed only with their execution
+        held (see :meth:`lock_executions`): those of executions another node holds are
+        passed over.
         """
         ...
 
@@ -321,6 +363,47 @@ class Store(Protocol):
 
     async def release_leases(self, owner: str) -> int:
         """Clear every lease held by ``owner`` (a node restarting); returns how many."""
+        ...
+
+    async def renew_leases(self, owner: str, ids: Sequence[str], until: float) -> set[str]:
+        """Extend ``owner``'s leases of ``ids`` to ``until``; returns the ids renewed.
+
+        An id missing from the answer is no longer this owner's: the item was removed, or
+        its lease lapsed and another node claimed it. Never takes a lease over.
+        """
+        ...
+
+    async def lease_counts(self, now: float) -> dict[str, tuple[int, int]]:
+        """Per lease owner (node): how many work items it holds, and how many of those
+        leases lapsed before ``now`` (a dead node's, waiting to be taken over)."""
+        ...
+
+    # --- many nodes on one store ------------------------------------------------------------
+    # A scheduler tick holds every execution it changes, from before it reads them until
+    # after its commit, so that two nodes never step one execution at once. Stores that
+    # only one process uses (memory, SQLite) hold nothing and grant everything.
+
+    async def lock_executions(self, arns: Sequence[str]) -> set[str]:
+        """Hold ``arns`` for this store's current tick, without waiting; returns those held.
+
+        An arn another node holds is left out; its caller retries in a later tick.
+        ``claim_due`` holds the executions of the items it returns in the same way. Held
+        executions stay held until :meth:`unlock_executions`; a commit made while holding
+        them fails if the hold was lost meanwhile (the node's session ended), so a node that
+        lost its hold can never overwrite what another node did since.
+        """
+        ...
+
+    async def unlock_executions(self) -> None:
+        """Let go of every execution held for the current tick."""
+        ...
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds to hear that another node made work due now.
+
+        True is a hint to claim (possibly spurious); False means ``timeout`` passed. A store
+        only one process writes hears nothing and just sleeps.
+        """
         ...
 
     async def execution_arns_with_work(self, arns: Sequence[str]) -> set[str]:
@@ -354,7 +437,27 @@ class Store(Protocol):
         ...
 
     async def insert_version(self, record: VersionRecord) -> None:
-        """Insert a published version (StoreError if its arn exists)."""
+        """Insert a published version (StoreError if its arn exists).
+
+        Its number counts as used by its machine (see :meth:`insert_next_version`).
+        """
+        ...
+
+    async def insert_next_version(self, record: VersionRecord) -> VersionRecord:
+        """Insert ``record`` as its machine's next version, numbered atomically; returns it.
+
+        The number is one more than the highest the machine ever had, deleted versions
+        included (AWS never reuses one), and the arn is ``<state machine arn>:<number>``:
+        ``record.version`` and ``record.arn`` are ignored. The count lives on the machine's
+        row, so it starts again for a machine created anew after a delete.
+
+        Raises:
+            StoreError: the state machine does not exist, or the arn is taken; no change.
+        """
+        ...
+
+    async def count_versions(self, state_machine_arn: str) -> int:
+        """How many versions of a machine exist (the 1,000-version quota counts these)."""
         ...
 
     async def get_version(self, arn: str) -> VersionRecord | None:
@@ -399,4 +502,59 @@ class Store(Protocol):
 
     async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
         """Remove tags by key (absent keys are ignored)."""
+        ...
+
+    # --- activities and their pending tasks (API-26..API-30, INT-9) ---------------------
+    # In the store, not a node's memory, so that every node sees every activity and a
+    # worker polling any node gets a task scheduled by any node's engine.
+
+    async def insert_activity(self, record: ActivityRecord) -> bool:
+        """Insert an activity; False (and no change) when the arn exists already."""
+        ...
+
+    async def get_activity(self, arn: str) -> ActivityRecord | None:
+        """An activity by its arn, or None."""
+        ...
+
+    async def list_activities(self, *, limit: int = 100, token: str | None = None) -> ResourcePage:
+        """Activities ordered by name (then arn), with an opaque next token."""
+        ...
+
+    async def count_activities(self) -> int:
+        """How many activities exist (for the quota on them)."""
+        ...
+
+    async def delete_activity(self, arn: str) -> None:
+        """Delete an activity and its tags (not an error when absent). Its pending tasks
+        stay: their attempts still wait, and end by their own timeouts."""
+        ...
+
+    async def put_activity_task(self, record: ActivityTaskRecord) -> None:
+        """Queue an activity task; a task whose id is pending already keeps its place and
+        its fields (putting one attempt twice is one task)."""
+        ...
+
+    async def take_activity_task(self, activity_arn: str) -> ActivityTaskRecord | None:
+        """Remove and return the activity's oldest pending task, or None when there is none.
+
+        Atomic: concurrent takers, on any node, never get the same task.
+        """
+        ...
+
+    async def delete_activity_task(self, task_id: str) -> None:
+        """Drop a pending task (its attempt is over); not an error when absent."""
+        ...
+
+    async def count_activity_tasks(self, activity_arn: str) -> int:
+        """How many tasks of an activity are pending."""
+        ...
+
+    # --- settings shared by every node ------------------------------------------------
+
+    async def ensure_setting(self, name: str, value: str) -> str:
+        """The value stored under ``name``; ``value`` is stored first when there is none.
+
+        The first writer wins, so nodes starting at once on one database all get the same
+        value (the task token key is one).
+        """
         ...

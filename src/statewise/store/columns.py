@@ -11,6 +11,8 @@ from operator import attrgetter
 from typing import Any
 
 from statewise.store.base import (
+    ActivityRecord,
+    ActivityTaskRecord,
     AliasRecord,
     EventRecord,
     ExecutionRecord,
@@ -30,10 +32,25 @@ ALIAS_COLUMNS = ", ".join(ALIAS_FIELDS)
 MACHINE_ROW = attrgetter(*MACHINE_FIELDS)
 VERSION_ROW = attrgetter(*VERSION_FIELDS)
 ALIAS_ROW = attrgetter(*ALIAS_FIELDS)
-# The keys each listing is ordered by (name; newest version; newest alias).
+ACTIVITY_FIELDS = tuple(f.name for f in fields(ActivityRecord))
+ACTIVITY_TASK_FIELDS = tuple(f.name for f in fields(ActivityTaskRecord))
+ACTIVITY_COLUMNS = ", ".join(ACTIVITY_FIELDS)
+ACTIVITY_TASK_COLUMNS = ", ".join(ACTIVITY_TASK_FIELDS)
+ACTIVITY_ROW = attrgetter(*ACTIVITY_FIELDS)
+ACTIVITY_TASK_ROW = attrgetter(*ACTIVITY_TASK_FIELDS)
+# The keys each listing is ordered by (name; newest version; newest alias; name).
 MACHINE_ORDER = attrgetter("name", "arn")
 VERSION_ORDER = attrgetter("version", "arn")
 ALIAS_ORDER = attrgetter("creation_date", "arn")
+ACTIVITY_ORDER = attrgetter("name", "arn")
+
+
+def activity_of(row: Any) -> ActivityRecord:
+    return ActivityRecord(**dict(zip(ACTIVITY_FIELDS, row, strict=True)))
+
+
+def activity_task_of(row: Any) -> ActivityTaskRecord:
+    return ActivityTaskRecord(**dict(zip(ACTIVITY_TASK_FIELDS, row, strict=True)))
 
 
 def execution_of(row: Any) -> ExecutionRecord:
@@ -92,3 +109,11 @@ def work_of(row: Any) -> WorkRecord:
         lease_owner=row[6],
         lease_until=row[7],
     )
+
+
+# Leases per owner, lapsed ones counted apart; valid in SQLite and PostgreSQL alike, with the
+# dialect's placeholder for the moment.
+LEASE_COUNTS = (
+    "SELECT lease_owner, count(*), count(*) FILTER (WHERE lease_until < {}) FROM work "
+    "WHERE lease_owner IS NOT NULL GROUP BY lease_owner"
+)

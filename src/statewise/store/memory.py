@@ -3,22 +3,19 @@
 It is the reference the other backends are compared with (the contract suite runs random
 batches against it and SQLite and expects the same observable state), so it keeps every rule
 a database would enforce: a commit validates the whole batch before it changes anything, and
-only frozen records go in or out.
+only frozen records go in or out. Activities, their pending tasks and settings are in
+``memory_shared.py`` (a mixin); listing tokens in ``paging.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import asyncio
 import bisect
 import dataclasses
 import heapq
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, TypeVar
-
-import orjson
 
 from statewise.store.base import (
     AliasRecord,
@@ -35,111 +32,27 @@ from statewise.store.base import (
     VersionRecord,
     WorkRecord,
 )
+from statewise.store.memory_shared import MemorySharedState
+from statewise.store.paging import (
+    ALIAS_TOKEN,
+    MACHINE_TOKEN,
+    VERSION_TOKEN,
+    decode_alias_token,
+    decode_machine_token,
+    decode_version_token,
+    resource_page,
+)
 
-_T = TypeVar("_T")
+# Still importable from here, where they were defined before paging.py existed.
+from statewise.store.paging import check_limit as check_limit
+from statewise.store.paging import decode_page_token as decode_page_token
+from statewise.store.paging import encode_page_token as encode_page_token
+from statewise.store.paging import encode_resource_token as encode_resource_token
+
 _DUE_ORDER = attrgetter("due_at", "id")
 _MACHINE_ORDER = attrgetter("name", "arn")
 _VERSION_ORDER = attrgetter("version", "arn")
 _ALIAS_ORDER = attrgetter("creation_date", "arn")
-
-# Each listing's token starts with its kind, so a token from one listing (or from
-# list_executions, whose tokens have no kind) is rejected by another instead of silently
-# pointing somewhere meaningless.
-MACHINE_TOKEN = "stateMachine"
-VERSION_TOKEN = "version"
-ALIAS_TOKEN = "alias"
-
-
-def encode_page_token(start_date: float, arn: str) -> str:
-    """The opaque ``next_token`` after an execution: where the next page starts (keyset)."""
-    return base64.urlsafe_b64encode(orjson.dumps([start_date, arn])).decode("ascii")
-
-
-def decode_page_token(token: str) -> tuple[float, str]:
-    """The ``(start_date, arn)`` a token from :func:`encode_page_token` points after.
-
-    Raises:
-        ValueError: the token was not made by :func:`encode_page_token`.
-    """
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(f"invalid pagination token: {token!r}") from exc
-    match value:
-        case [int() | float() as start_date, str() as arn] if not isinstance(start_date, bool):
-            return float(start_date), arn
-    raise ValueError(f"invalid pagination token: {token!r}")
-
-
-def encode_resource_token(kind: str, key: str | int | float, arn: str) -> str:
-    """The opaque ``next_token`` after a resource of a listing ``kind`` with sort ``key``."""
-    return base64.urlsafe_b64encode(orjson.dumps([kind, key, arn])).decode("ascii")
-
-
-def _decode_resource_token(kind: str, token: str) -> tuple[object, str]:
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(f"invalid pagination token: {token!r}") from exc
-    match value:
-        case [str() as found, key, str() as arn] if found == kind:
-            return key, arn
-    raise ValueError(f"invalid pagination token: {token!r}")
-
-
-def decode_machine_token(token: str) -> tuple[str, str]:
-    """The ``(name, arn)`` a list_state_machines token points after.
-
-    Raises:
-        ValueError: the token was not made for list_state_machines.
-    """
-    match _decode_resource_token(MACHINE_TOKEN, token):
-        case (str() as name, arn):
-            return name, arn
-    raise ValueError(f"invalid pagination token: {token!r}")
-
-
-def decode_version_token(token: str) -> tuple[int, str]:
-    """The ``(version, arn)`` a list_versions token points after.
-
-    Raises:
-        ValueError: the token was not made for list_versions.
-    """
-    match _decode_resource_token(VERSION_TOKEN, token):
-        case (int() as version, arn) if not isinstance(version, bool):
-            return version, arn
-    raise ValueError(f"invalid pagination token: {token!r}")
-
-
-def decode_alias_token(token: str) -> tuple[float, str]:
-    """The ``(creation_date, arn)`` a list_aliases token points after.
-
-    Raises:
-        ValueError: the token was not made for list_aliases.
-    """
-    match _decode_resource_token(ALIAS_TOKEN, token):
-        case (int() | float() as created, arn) if not isinstance(created, bool):
-            return float(created), arn
-    raise ValueError(f"invalid pagination token: {token!r}")
-
-
-def check_limit(limit: int) -> None:
-    """Reject a page size below one, as every listing does."""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}")
-
-
-def resource_page(
-    records: Sequence[_T], limit: int, kind: str, key: Callable[[_T], tuple[Any, str]]
-) -> ResourcePage:
-    """The page for ``records`` (fetched in order, up to ``limit + 1``): one more row than
-    asked means another page exists, so the last page never has a token to an empty page."""
-    if len(records) <= limit:
-        return ResourcePage(items=list(records))
-    sort_key, arn = key(records[limit - 1])
-    return ResourcePage(
-        items=list(records[:limit]), next_token=encode_resource_token(kind, sort_key, arn)
-    )
 
 
 class _History:
@@ -162,7 +75,7 @@ class _History:
         self.records.insert(position, event)
 
 
-class MemoryStore:
+class MemoryStore(MemorySharedState):
     """The Store protocol in process memory; nothing survives :meth:`close`."""
 
     def __init__(self) -> None:
@@ -186,6 +99,10 @@ class MemoryStore:
         # Plain dicts keep insertion order, and an overwrite keeps a key's place: the order
         # get_tags promises, and the one the SQLite seq column reproduces.
         self._tags: dict[str, dict[str, str]] = {}
+        # The highest version number each machine ever had (the SQL last_version column),
+        # kept only while the machine exists, as the column lives on the machine's row.
+        self._last_version: dict[str, int] = {}
+        self._reset_shared()
 
     def _check(self) -> None:
         if self._closed:
@@ -328,6 +245,18 @@ class MemoryStore:
         counts = Counter(ExecutionStatus(self._executions[arn].status) for arn in arns)
         return dict(counts)
 
+    async def load_running(
+        self, arns: Sequence[str]
+    ) -> dict[str, tuple[ExecutionRecord, list[FrameRecord]]]:
+        self._check()
+        loaded = {}
+        for arn in arns:
+            record = self._executions.get(arn)
+            if record is not None and record.status is ExecutionStatus.RUNNING:
+                frames = self._frames.get(arn, {})
+                loaded[arn] = (record, [frames[frame_id] for frame_id in sorted(frames)])
+        return loaded
+
     async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
         self._check()
         frames = self._frames.get(execution_arn, {})
@@ -395,6 +324,39 @@ class MemoryStore:
             self._work[item.id] = dataclasses.replace(item, lease_owner=None, lease_until=None)
         return len(held)
 
+    async def renew_leases(self, owner: str, ids: Sequence[str], until: float) -> set[str]:
+        self._check()
+        renewed: set[str] = set()
+        for work_id in ids:
+            item = self._work.get(work_id)
+            if item is not None and item.lease_owner == owner:
+                self._work[work_id] = dataclasses.replace(item, lease_until=until)
+                renewed.add(work_id)
+        return renewed
+
+    async def lease_counts(self, now: float) -> dict[str, tuple[int, int]]:
+        self._check()
+        counts: dict[str, tuple[int, int]] = {}
+        for item in self._work.values():
+            if item.lease_owner is not None and item.lease_until is not None:
+                held, lapsed = counts.get(item.lease_owner, (0, 0))
+                counts[item.lease_owner] = (held + 1, lapsed + (item.lease_until < now))
+        return counts
+
+    # One process: no other node to keep out, nothing to hear from.
+
+    async def lock_executions(self, arns: Sequence[str]) -> set[str]:
+        self._check()
+        return set(arns)
+
+    async def unlock_executions(self) -> None:
+        self._check()
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        self._check()
+        await asyncio.sleep(timeout)
+        return False
+
     # -- resources ---------------------------------------------------------------------
 
     async def insert_state_machine(self, record: StateMachineRecord) -> bool:
@@ -437,14 +399,44 @@ class MemoryStore:
         for alias_arn in list(self._aliases_by_machine.get(arn, ())):
             self._delete_alias(alias_arn)
         self._machines.pop(arn, None)
+        self._last_version.pop(arn, None)
         self._tags.pop(arn, None)
 
     async def insert_version(self, record: VersionRecord) -> None:
         self._check()
         if record.arn in self._versions:
             raise StoreError(f"version {record.arn} exists")
+        self._add_version(record)
+
+    def _add_version(self, record: VersionRecord) -> None:
         self._versions[record.arn] = record
         self._versions_by_machine.setdefault(record.state_machine_arn, set()).add(record.arn)
+        machine_arn = record.state_machine_arn
+        # As the SQL UPDATE of the machine's row: nothing to count on for a missing machine.
+        if machine_arn in self._machines:
+            self._last_version[machine_arn] = max(
+                self._last_version.get(machine_arn, 0), record.version
+            )
+
+    async def insert_next_version(self, record: VersionRecord) -> VersionRecord:
+        self._check()
+        machine_arn = record.state_machine_arn
+        if machine_arn not in self._machines:
+            raise StoreError(f"version of unknown state machine {machine_arn}")
+        # Versions inserted before their machine existed count too, so that the number
+        # chosen never clashes with one of the machine's own versions.
+        arns = self._versions_by_machine.get(machine_arn, ())
+        used = max((self._versions[arn].version for arn in arns), default=0)
+        number = max(self._last_version.get(machine_arn, 0), used) + 1
+        numbered = dataclasses.replace(record, arn=f"{machine_arn}:{number}", version=number)
+        if numbered.arn in self._versions:
+            raise StoreError(f"version {numbered.arn} exists")
+        self._add_version(numbered)
+        return numbered
+
+    async def count_versions(self, state_machine_arn: str) -> int:
+        self._check()
+        return len(self._versions_by_machine.get(state_machine_arn, ()))
 
     async def get_version(self, arn: str) -> VersionRecord | None:
         self._check()

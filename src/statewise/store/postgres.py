@@ -12,14 +12,16 @@ pool plumbing both halves share, are in ``postgres_resources.py`` (the base clas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from statewise.store import columns
 from statewise.store.base import (
     Batch,
     EventRecord,
@@ -44,14 +46,36 @@ from statewise.store.postgres_tables import (
     wakes_a_node,
 )
 
+# An execution is held by a session-level advisory lock on the node's tick connection: the
+# key is the arn hashed with the schema as seed, so schemas sharing a database never meet.
+_KEY = "hashtextextended({}, hashtext(current_schema()))"
 # SKIP LOCKED: rows another claimer (or a commit) holds are passed over, not waited for.
 # A row a concurrent claim leased and committed meanwhile is re-checked against the WHERE
 # (READ COMMITTED re-evaluates locked rows), so its new lease excludes it: never two owners.
+# Of the due rows, only those whose execution this session can hold are leased; the lock
+# is tried once per execution (a CTE with a volatile function is evaluated exactly once).
 _CLAIM = (
-    "UPDATE work SET lease_owner = $1, lease_until = $2 WHERE id IN ("
-    "SELECT id FROM work WHERE due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) "
-    f"ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {WORK}"
+    "WITH due AS (SELECT id, execution_arn FROM work "
+    "WHERE due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) "
+    "ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED), "
+    "held AS (SELECT arn FROM (SELECT DISTINCT execution_arn AS arn FROM due) AS d "
+    f"WHERE pg_try_advisory_lock({_KEY.format('arn')})) "
+    "UPDATE work SET lease_owner = $1, lease_until = $2 FROM due "
+    "WHERE work.id = due.id AND due.execution_arn IN (SELECT arn FROM held) "
+    "RETURNING " + ", ".join(f"work.{name.strip()}" for name in WORK.split(","))
 )
+_LOCK = (
+    f"SELECT arn FROM unnest($1::text[]) AS arn WHERE pg_try_advisory_lock({_KEY.format('arn')})"
+)
+_UNLOCK = "SELECT pg_advisory_unlock_all()"
+_RUNNING = f"SELECT {EXECUTIONS} FROM executions WHERE arn = ANY($1::text[]) AND status = 'RUNNING'"
+_FRAMES_OF = (
+    f"SELECT {FRAMES} FROM frames WHERE execution_arn = ANY($1::text[]) ORDER BY execution_arn, id"
+)
+_RENEW = (
+    "UPDATE work SET lease_until = $3 WHERE id = ANY($1::text[]) AND lease_owner = $2 RETURNING id"
+)
+_Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record]"
 _DUE_ORDER = attrgetter("due_at", "id")
 # Delivered when the transaction commits (never for a rolled-back one).
 _NOTIFY = f"SELECT pg_notify('{CHANNEL}', current_schema())"
@@ -108,6 +132,13 @@ class PostgresStore(PostgresResources):
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._listen_schema: str | None = None
         self._wakeup: asyncio.Event | None = None
+        # The tick's own connection, outside the pool: it holds the executions a tick
+        # locks (session advisory locks), and the tick's commit goes through it, so a
+        # commit can only land while the locks it relies on are still held.
+        self._tick: asyncpg.Connection[asyncpg.Record] | None = None
+        self._tick_guard = asyncio.Lock()
+        # The connection holding executions now (None: none held).
+        self._holding: asyncpg.Connection[asyncpg.Record] | None = None
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -155,11 +186,15 @@ class PostgresStore(PostgresResources):
         self._closed = True
         pool, self._pool = self._pool, None
         listener, self._listener = self._listener, None
+        tick, self._tick = self._tick, None
+        self._holding = None
         if self._wakeup is not None:
             self._wakeup.set()  # a waiter returns now rather than at its timeout
         try:
             if listener is not None and not listener.is_closed():
                 await listener.close()
+            if tick is not None and not tick.is_closed():
+                await tick.close()  # any locks it still holds go with it
             if pool is not None:
                 # Waits for connections in use to come back, so running calls finish first.
                 await pool.close()
@@ -178,7 +213,7 @@ class PostgresStore(PostgresResources):
         if batch.empty():
             return
         notify = wakes_a_node(batch, time.time())
-        async with self._connection() as conn:
+        async with self._ticking(holding=True) as conn:
             await commit_batch(conn, batch, notify=notify)
 
     # -- reads -------------------------------------------------------------------------
@@ -238,6 +273,23 @@ class PostgresStore(PostgresResources):
         rows = await self._fetch(sql, state_machine_arn)
         return {ExecutionStatus(row[0]): row[1] for row in rows}
 
+    async def load_running(
+        self, arns: Sequence[str]
+    ) -> dict[str, tuple[ExecutionRecord, list[FrameRecord]]]:
+        if not arns:
+            self._ready()
+            return {}
+        wanted = list(dict.fromkeys(arns))
+        # Two statements for the whole tick, however many executions, on one connection.
+        async with self._connection() as conn:
+            rows = await conn.fetch(_RUNNING, wanted)
+            running = [row[0] for row in rows]
+            frame_rows = await conn.fetch(_FRAMES_OF, running) if running else []
+        frames: dict[str, list[FrameRecord]] = {arn: [] for arn in running}
+        for row in frame_rows:
+            frames[row[0]].append(frame_of(row))
+        return {row[0]: (execution_of(row), frames[row[0]]) for row in rows}
+
     async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
         sql = f"SELECT {FRAMES} FROM frames WHERE execution_arn = $1 ORDER BY id"
         return [frame_of(row) for row in await self._fetch(sql, execution_arn)]
@@ -286,7 +338,10 @@ class PostgresStore(PostgresResources):
         self._ready()
         if limit < 1:
             return []
-        rows = await self._fetch(_CLAIM, owner, now + lease_seconds, now, limit)
+        async with self._ticking() as conn:
+            rows = await conn.fetch(_CLAIM, owner, now + lease_seconds, now, limit)
+            if rows:
+                self._holding = conn
         # RETURNING gives rows in no promised order; the contract is earliest first.
         return sorted((work_of(row) for row in rows), key=_DUE_ORDER)
 
@@ -308,14 +363,84 @@ class PostgresStore(PostgresResources):
                 await conn.execute(_NOTIFY)
         return len(rows)
 
-    # -- wake-ups (PostgreSQL only) ----------------------------------------------------
+    async def renew_leases(self, owner: str, ids: Sequence[str], until: float) -> set[str]:
+        self._ready()
+        if not ids:
+            return set()
+        rows = await self._fetch(_RENEW, list(ids), owner, until)
+        return {row[0] for row in rows}
+
+    async def lease_counts(self, now: float) -> dict[str, tuple[int, int]]:
+        rows = await self._fetch(columns.LEASE_COUNTS.format("$1"), now)
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+    # -- holding executions for a tick -------------------------------------------------
+
+    async def lock_executions(self, arns: Sequence[str]) -> set[str]:
+        self._ready()
+        if not arns:
+            return set()
+        async with self._ticking() as conn:
+            rows = await conn.fetch(_LOCK, list(dict.fromkeys(arns)))
+            if rows:
+                self._holding = conn
+        return {row[0] for row in rows}
+
+    async def unlock_executions(self) -> None:
+        self._ready()
+        if self._holding is None:
+            return
+        async with self._ticking() as conn:
+            if conn is self._holding:
+                await conn.execute(_UNLOCK)
+            self._holding = None
+
+    @contextlib.asynccontextmanager
+    async def _ticking(self, *, holding: bool = False) -> AsyncIterator[_Conn]:
+        """The tick connection, (re)connected when needed, one caller at a time.
+
+        With ``holding``, a caller relying on held executions (a commit) gets the
+        connection that holds them or a StoreError if it was lost: a new connection would
+        hold nothing, and the commit could overwrite what another node did since.
+        """
+        async with self._tick_guard:
+            conn = self._tick
+            if holding and self._holding is not None:
+                if conn is not self._holding or conn.is_closed():
+                    self._holding = None
+                    raise StoreError("lost the hold of this tick's executions")
+            if conn is None or conn.is_closed():
+                if self._holding is not None:
+                    # Locks died with the old connection; nothing to release.
+                    self._holding = None
+                conn = self._tick = await self._connect()
+            try:
+                yield conn
+            except DRIVER_ERRORS as exc:
+                if conn.is_closed():
+                    self._holding = None
+                raise self._failure(exc) from exc
+
+    async def _connect(self) -> asyncpg.Connection[asyncpg.Record]:
+        try:
+            conn = await asyncpg.connect(
+                self._url, timeout=self._connect_timeout, server_settings=self._settings
+            )
+        except DRIVER_ERRORS as exc:
+            raise self._failure(exc) from exc
+        if self._closed:  # closed while connecting: do not leave the connection behind
+            conn.terminate()
+            raise StoreError("store is closed")
+        return conn
+
+    # -- wake-ups ----------------------------------------------------------------------
 
     async def wait_for_work(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a commit that makes work claimable now.
 
-        PostgreSQL only, not part of the Store protocol (yet). Any store on this database and
-        schema wakes it, in this process or another: ``commit`` and ``release_leases`` send
-        ``NOTIFY statewise_work`` when they add due, unleased work. Returns True when woken,
+        Any store on this database and schema wakes it, in this process or another:
+        ``commit`` and ``release_leases`` send ``NOTIFY statewise_work`` when they add due,
+        unleased work. Returns True when woken,
         False after ``timeout``. A True is a hint to claim, not a promise of work: it may be
         spurious (the work was claimed by another node first). The first call only starts
         listening (on a dedicated connection) and returns True at once, because work

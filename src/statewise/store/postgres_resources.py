@@ -1,4 +1,5 @@
-"""PostgresStore's plumbing and resource methods: state machines, versions, aliases, tags.
+"""PostgresStore's plumbing and resource methods: state machines, versions, aliases, tags,
+activities, their pending tasks, and settings.
 
 The resource methods live apart from the execution hot path in ``postgres.py`` because they
 share nothing with it but the connection pool: each call is one small statement or
@@ -11,6 +12,7 @@ that every driver error becomes a :class:`StoreError` in one place.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -18,17 +20,21 @@ import asyncpg
 
 from statewise.store import columns
 from statewise.store.base import (
+    ActivityRecord,
+    ActivityTaskRecord,
     AliasRecord,
     ResourcePage,
     StateMachineRecord,
     StoreError,
     VersionRecord,
 )
-from statewise.store.memory import (
+from statewise.store.paging import (
+    ACTIVITY_TOKEN,
     ALIAS_TOKEN,
     MACHINE_TOKEN,
     VERSION_TOKEN,
     check_limit,
+    decode_activity_token,
     decode_alias_token,
     decode_machine_token,
     decode_version_token,
@@ -39,7 +45,8 @@ if TYPE_CHECKING:
     # The stubs make it generic; at run time it is not subscriptable.
     from asyncpg.pool import PoolConnectionProxy
 
-    Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
+    # A pooled connection or one of the store's own (the listener's, the tick's).
+    Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]
 
 _T = TypeVar("_T")
 
@@ -67,6 +74,37 @@ _UPDATE_MACHINE = (
 )
 _INSERT_VERSION = (
     f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
+)
+# One statement, so atomic: the version's number counts as used by its machine.
+_INSERT_COUNTED_VERSION = (
+    f"WITH added AS ({_INSERT_VERSION} RETURNING state_machine_arn, version) "
+    "UPDATE state_machines AS m SET last_version = greatest(m.last_version, added.version) "
+    "FROM added WHERE m.arn = added.state_machine_arn"
+)
+# The UPDATE locks the machine's row until the transaction ends, so concurrent publishers
+# of one machine, on any nodes, take turns; a waiting one re-reads the row it waited for,
+# hence the count its predecessor left. Versions inserted before their machine existed
+# count too, so the number never clashes with one of the machine's own versions.
+_NEXT_VERSION = (
+    "UPDATE state_machines SET last_version = greatest(last_version, coalesce("
+    "(SELECT max(version) FROM versions WHERE state_machine_arn = $1), 0)) + 1 "
+    "WHERE arn = $1 RETURNING last_version"
+)
+_INSERT_ACTIVITY = (
+    f"INSERT INTO activities ({columns.ACTIVITY_COLUMNS}) "
+    f"VALUES ({_marks(columns.ACTIVITY_FIELDS)}) ON CONFLICT (arn) DO NOTHING"
+)
+# A pending id keeps its row, hence its seq, hence its place in the queue.
+_PUT_ACTIVITY_TASK = (
+    f"INSERT INTO activity_tasks ({columns.ACTIVITY_TASK_COLUMNS}) "
+    f"VALUES ({_marks(columns.ACTIVITY_TASK_FIELDS)}) ON CONFLICT (id) DO NOTHING"
+)
+# SKIP LOCKED: a row another poller (on any node) is taking is passed over, not waited
+# for, so concurrent polls of one activity each get a different task or none.
+_TAKE_ACTIVITY_TASK = (
+    "DELETE FROM activity_tasks WHERE seq = ("
+    "SELECT seq FROM activity_tasks WHERE activity_arn = $1 ORDER BY seq LIMIT 1 "
+    f"FOR UPDATE SKIP LOCKED) RETURNING {columns.ACTIVITY_TASK_COLUMNS}"
 )
 _UPSERT_ALIAS = (
     f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
@@ -180,11 +218,29 @@ class PostgresResources:
 
     async def insert_version(self, record: VersionRecord) -> None:
         try:
-            await self._execute(_INSERT_VERSION, *columns.VERSION_ROW(record))
+            await self._execute(_INSERT_COUNTED_VERSION, *columns.VERSION_ROW(record))
         except StoreError as exc:
             if isinstance(exc.__cause__, asyncpg.UniqueViolationError):
                 raise StoreError(f"version {record.arn} exists") from exc.__cause__
             raise
+
+    async def insert_next_version(self, record: VersionRecord) -> VersionRecord:
+        machine_arn = record.state_machine_arn
+        async with self._connection() as conn, conn.transaction():
+            number = await conn.fetchval(_NEXT_VERSION, machine_arn)
+            if number is None:
+                raise StoreError(f"version of unknown state machine {machine_arn}")
+            numbered = dataclasses.replace(record, arn=f"{machine_arn}:{number}", version=number)
+            try:
+                await conn.execute(_INSERT_VERSION, *columns.VERSION_ROW(numbered))
+            except asyncpg.UniqueViolationError as exc:
+                raise StoreError(f"version {numbered.arn} exists") from exc
+        return numbered
+
+    async def count_versions(self, state_machine_arn: str) -> int:
+        sql = "SELECT count(*) FROM versions WHERE state_machine_arn = $1"
+        rows = await self._fetch(sql, state_machine_arn)
+        return int(rows[0][0])
 
     async def get_version(self, arn: str) -> VersionRecord | None:
         sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = $1"
@@ -207,7 +263,7 @@ class PostgresResources:
         await self._delete_with_tags("versions", arn)
 
     async def _delete_with_tags(self, table: str, arn: str) -> None:
-        # ``table`` is one of two literals from this module, never caller input.
+        # ``table`` is one of three literals from this module, never caller input.
         async with self._connection() as conn, conn.transaction():
             await conn.execute(f"DELETE FROM {table} WHERE arn = $1", arn)
             await conn.execute("DELETE FROM tags WHERE resource_arn = $1", arn)
@@ -259,3 +315,61 @@ class PostgresResources:
             return
         sql = "DELETE FROM tags WHERE resource_arn = $1 AND key = ANY($2::text[])"
         await self._execute(sql, resource_arn, list(keys))
+
+    # -- activities --------------------------------------------------------------------
+
+    async def insert_activity(self, record: ActivityRecord) -> bool:
+        return await self._execute(_INSERT_ACTIVITY, *columns.ACTIVITY_ROW(record)) == 1
+
+    async def get_activity(self, arn: str) -> ActivityRecord | None:
+        sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities WHERE arn = $1"
+        return await self._get(sql, arn, columns.activity_of)
+
+    async def list_activities(self, *, limit: int = 100, token: str | None = None) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities"
+        args: list[Any] = []
+        if token is not None:
+            sql += " WHERE (name, arn) > ($1, $2)"
+            args.extend(decode_activity_token(token))
+        sql += f" ORDER BY name, arn LIMIT ${len(args) + 1}"
+        records = [columns.activity_of(row) for row in await self._fetch(sql, *args, limit + 1)]
+        return resource_page(records, limit, ACTIVITY_TOKEN, columns.ACTIVITY_ORDER)
+
+    async def count_activities(self) -> int:
+        rows = await self._fetch("SELECT count(*) FROM activities")
+        return int(rows[0][0])
+
+    async def delete_activity(self, arn: str) -> None:
+        await self._delete_with_tags("activities", arn)
+
+    async def put_activity_task(self, record: ActivityTaskRecord) -> None:
+        await self._execute(_PUT_ACTIVITY_TASK, *columns.ACTIVITY_TASK_ROW(record))
+
+    async def take_activity_task(self, activity_arn: str) -> ActivityTaskRecord | None:
+        rows = await self._fetch(_TAKE_ACTIVITY_TASK, activity_arn)
+        return columns.activity_task_of(rows[0]) if rows else None
+
+    async def delete_activity_task(self, task_id: str) -> None:
+        await self._execute("DELETE FROM activity_tasks WHERE id = $1", task_id)
+
+    async def count_activity_tasks(self, activity_arn: str) -> int:
+        rows = await self._fetch(
+            "SELECT count(*) FROM activity_tasks WHERE activity_arn = $1", activity_arn
+        )
+        return int(rows[0][0])
+
+    # -- settings ----------------------------------------------------------------------
+
+    async def ensure_setting(self, name: str, value: str) -> str:
+        async with self._connection() as conn:
+            # Two statements, each with a snapshot of its own: when another node's insert
+            # won the race, ours waited for it and did nothing, and only a statement that
+            # starts after that can see the winner's row.
+            await conn.execute(
+                "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                name,
+                value,
+            )
+            stored = await conn.fetchval("SELECT value FROM settings WHERE name = $1", name)
+        return str(stored)

@@ -76,6 +76,9 @@ _WORK_ROW = attrgetter(
     "id", "execution_arn", "frame_id", "kind", "due_at", "payload", "lease_owner", "lease_until"
 )
 _DEFINITION_ROW = attrgetter("id", "text")
+_LEASE_COUNTS = columns.LEASE_COUNTS.format("?")
+_RUNNING = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE arn = ? AND status = 'RUNNING'"
+_FRAMES_OF = f"SELECT {_FRAME_COLUMNS} FROM frames WHERE execution_arn = ? ORDER BY id"
 _DUE_ORDER = attrgetter("due_at", "id")
 
 _INSERT_DEFINITION = "INSERT INTO definitions (id, text) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
@@ -383,6 +386,24 @@ class SqliteStore(SqliteResources):
 
         return await self._run(read)
 
+    async def load_running(
+        self, arns: Sequence[str]
+    ) -> dict[str, tuple[ExecutionRecord, list[FrameRecord]]]:
+        wanted = list(dict.fromkeys(arns))
+
+        def read(conn: sqlite3.Connection) -> dict[str, tuple[ExecutionRecord, list[FrameRecord]]]:
+            # One thread hop for the whole tick; each lookup is a primary-key probe.
+            loaded = {}
+            for arn in wanted:
+                row = conn.execute(_RUNNING, (arn,)).fetchone()
+                if row is None:
+                    continue
+                frames = [columns.frame_of(f) for f in conn.execute(_FRAMES_OF, (arn,))]
+                loaded[arn] = (columns.execution_of(row), frames)
+            return loaded
+
+        return await self._run(read) if wanted else {}
+
     async def get_frames(self, execution_arn: str) -> list[FrameRecord]:
         def read(conn: sqlite3.Connection) -> list[FrameRecord]:
             rows = conn.execute(
@@ -488,3 +509,40 @@ class SqliteStore(SqliteResources):
             return _in_transaction(conn, body)
 
         return await self._run(release)
+
+    async def renew_leases(self, owner: str, ids: Sequence[str], until: float) -> set[str]:
+        if not ids:
+            return set()
+
+        def renew(conn: sqlite3.Connection) -> set[str]:
+            sql = "UPDATE work SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id"
+
+            def body() -> set[str]:
+                return {
+                    row[0]
+                    for work_id in ids
+                    for row in conn.execute(sql, (until, work_id, owner)).fetchall()
+                }
+
+            return _in_transaction(conn, body)
+
+        return await self._run(renew)
+
+    async def lease_counts(self, now: float) -> dict[str, tuple[int, int]]:
+        def read(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+            rows = conn.execute(_LEASE_COUNTS, (now,)).fetchall()
+            return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+        return await self._run(read)
+
+    # One process per database file: no other node to keep out, nothing to hear from.
+
+    async def lock_executions(self, arns: Sequence[str]) -> set[str]:
+        return set(arns)
+
+    async def unlock_executions(self) -> None:
+        return None
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        await asyncio.sleep(timeout)
+        return False

@@ -1,4 +1,5 @@
-"""SqliteStore's resource methods: state machines, versions, aliases and tags (schema 0002).
+"""SqliteStore's resource methods: state machines, versions, aliases and tags (schema 0002);
+activities, their pending tasks and settings (schema 0003).
 
 They live apart from the execution hot path in ``sqlite.py`` because they share nothing with
 it but the worker thread: each call is one small statement or transaction, not a batch.
@@ -9,6 +10,7 @@ it but the worker thread: each call is one small statement or transaction, not a
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
@@ -16,17 +18,21 @@ from typing import Any, TypeVar
 
 from statewise.store import columns
 from statewise.store.base import (
+    ActivityRecord,
+    ActivityTaskRecord,
     AliasRecord,
     ResourcePage,
     StateMachineRecord,
     StoreError,
     VersionRecord,
 )
-from statewise.store.memory import (
+from statewise.store.paging import (
+    ACTIVITY_TOKEN,
     ALIAS_TOKEN,
     MACHINE_TOKEN,
     VERSION_TOKEN,
     check_limit,
+    decode_activity_token,
     decode_alias_token,
     decode_machine_token,
     decode_version_token,
@@ -56,6 +62,29 @@ _UPDATE_MACHINE = (
 _UPDATE_MACHINE_ROW = attrgetter(*columns.MACHINE_FIELDS[1:], "arn")
 _INSERT_VERSION = (
     f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
+)
+# A version's number counts as used by its machine, whichever way it was inserted.
+_COUNT_VERSION = "UPDATE state_machines SET last_version = max(last_version, ?) WHERE arn = ?"
+# Versions inserted before their machine existed count too, so the number chosen never
+# clashes with one of the machine's own versions.
+_NEXT_VERSION = (
+    "SELECT max(last_version, coalesce("
+    "(SELECT max(version) FROM versions WHERE state_machine_arn = ?1), 0)) + 1 "
+    "FROM state_machines WHERE arn = ?1"
+)
+_INSERT_ACTIVITY = (
+    f"INSERT INTO activities ({columns.ACTIVITY_COLUMNS}) "
+    f"VALUES ({_marks(columns.ACTIVITY_FIELDS)}) ON CONFLICT (arn) DO NOTHING"
+)
+# A pending id keeps its row, hence its seq, hence its place in the queue.
+_PUT_ACTIVITY_TASK = (
+    f"INSERT INTO activity_tasks ({columns.ACTIVITY_TASK_COLUMNS}) "
+    f"VALUES ({_marks(columns.ACTIVITY_TASK_FIELDS)}) ON CONFLICT (id) DO NOTHING"
+)
+_TAKE_ACTIVITY_TASK = (
+    "DELETE FROM activity_tasks WHERE seq = ("
+    "SELECT seq FROM activity_tasks WHERE activity_arn = ? ORDER BY seq LIMIT 1) "
+    f"RETURNING {columns.ACTIVITY_TASK_COLUMNS}"
 )
 _UPSERT_ALIAS = (
     f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
@@ -89,6 +118,17 @@ def _version(row: Any) -> VersionRecord:
 
 def _alias(row: Any) -> AliasRecord:
     return AliasRecord(**dict(zip(columns.ALIAS_FIELDS, row, strict=True)))
+
+
+def _insert_version(conn: sqlite3.Connection, record: VersionRecord) -> None:
+    """Insert a version and count its number as used; the caller owns the transaction."""
+    try:
+        conn.execute(_INSERT_VERSION, columns.VERSION_ROW(record))
+    except sqlite3.IntegrityError as exc:
+        if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+            raise  # another constraint (NOT NULL): _run reports it as a StoreError
+        raise StoreError(f"version {record.arn} exists") from exc
+    conn.execute(_COUNT_VERSION, (record.version, record.state_machine_arn))
 
 
 def _fetch(
@@ -157,17 +197,28 @@ class SqliteResources:
     # -- versions ----------------------------------------------------------------------
 
     async def insert_version(self, record: VersionRecord) -> None:
-        row = columns.VERSION_ROW(record)
+        await self._transact(lambda conn: _insert_version(conn, record))
 
-        def insert(conn: sqlite3.Connection) -> None:
-            try:
-                conn.execute(_INSERT_VERSION, row)
-            except sqlite3.IntegrityError as exc:
-                if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
-                    raise  # another constraint (NOT NULL): _run reports it as a StoreError
-                raise StoreError(f"version {record.arn} exists") from exc
+    async def insert_next_version(self, record: VersionRecord) -> VersionRecord:
+        def insert(conn: sqlite3.Connection) -> VersionRecord:
+            # One BEGIN IMMEDIATE transaction: no other writer runs between the read of
+            # the count and the insert (SQLite has one writer at a time).
+            row = conn.execute(_NEXT_VERSION, (record.state_machine_arn,)).fetchone()
+            if row is None:
+                raise StoreError(f"version of unknown state machine {record.state_machine_arn}")
+            number = int(row[0])
+            numbered = dataclasses.replace(
+                record, arn=f"{record.state_machine_arn}:{number}", version=number
+            )
+            _insert_version(conn, numbered)
+            return numbered
 
-        await self._transact(insert)
+        return await self._transact(insert)
+
+    async def count_versions(self, state_machine_arn: str) -> int:
+        sql = "SELECT count(*) FROM versions WHERE state_machine_arn = ?"
+        found = await self._run(_fetch(sql, (state_machine_arn,), itemgetter(0)))
+        return int(found[0])
 
     async def get_version(self, arn: str) -> VersionRecord | None:
         sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = ?"
@@ -191,7 +242,7 @@ class SqliteResources:
         await self._delete_with_tags("versions", arn)
 
     async def _delete_with_tags(self, table: str, arn: str) -> None:
-        # ``table`` is one of two literals from this module, never caller input.
+        # ``table`` is one of three literals from this module, never caller input.
         def delete(conn: sqlite3.Connection) -> None:
             conn.execute(f"DELETE FROM {table} WHERE arn = ?", (arn,))
             conn.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
@@ -244,3 +295,63 @@ class SqliteResources:
         rows = [(resource_arn, key) for key in keys]
         sql = "DELETE FROM tags WHERE resource_arn = ? AND key = ?"
         await self._transact(lambda conn: conn.executemany(sql, rows))
+
+    # -- activities --------------------------------------------------------------------
+
+    async def insert_activity(self, record: ActivityRecord) -> bool:
+        return await self._execute(_INSERT_ACTIVITY, columns.ACTIVITY_ROW(record)) == 1
+
+    async def get_activity(self, arn: str) -> ActivityRecord | None:
+        sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities WHERE arn = ?"
+        return await self._get(sql, arn, columns.activity_of)
+
+    async def list_activities(self, *, limit: int = 100, token: str | None = None) -> ResourcePage:
+        check_limit(limit)
+        sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities"
+        params: list[Any] = []
+        if token is not None:
+            sql += " WHERE (name, arn) > (?, ?)"
+            params.extend(decode_activity_token(token))
+        sql += " ORDER BY name, arn LIMIT ?"
+        params.append(limit + 1)
+        records = await self._run(_fetch(sql, params, columns.activity_of))
+        return resource_page(records, limit, ACTIVITY_TOKEN, columns.ACTIVITY_ORDER)
+
+    async def count_activities(self) -> int:
+        found = await self._run(_fetch("SELECT count(*) FROM activities", (), itemgetter(0)))
+        return int(found[0])
+
+    async def delete_activity(self, arn: str) -> None:
+        await self._delete_with_tags("activities", arn)
+
+    async def put_activity_task(self, record: ActivityTaskRecord) -> None:
+        await self._execute(_PUT_ACTIVITY_TASK, columns.ACTIVITY_TASK_ROW(record))
+
+    async def take_activity_task(self, activity_arn: str) -> ActivityTaskRecord | None:
+        def take(conn: sqlite3.Connection) -> ActivityTaskRecord | None:
+            # fetchone inside the transaction: RETURNING rows must be stepped before COMMIT.
+            row = conn.execute(_TAKE_ACTIVITY_TASK, (activity_arn,)).fetchone()
+            return None if row is None else columns.activity_task_of(row)
+
+        return await self._transact(take)
+
+    async def delete_activity_task(self, task_id: str) -> None:
+        await self._execute("DELETE FROM activity_tasks WHERE id = ?", (task_id,))
+
+    async def count_activity_tasks(self, activity_arn: str) -> int:
+        sql = "SELECT count(*) FROM activity_tasks WHERE activity_arn = ?"
+        found = await self._run(_fetch(sql, (activity_arn,), itemgetter(0)))
+        return int(found[0])
+
+    # -- settings ----------------------------------------------------------------------
+
+    async def ensure_setting(self, name: str, value: str) -> str:
+        def ensure(conn: sqlite3.Connection) -> str:
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, value),
+            )
+            row = conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+            return str(row[0])
+
+        return await self._transact(ensure)

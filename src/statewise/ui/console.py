@@ -75,6 +75,9 @@ def _environment() -> jinja2.Environment:
     env.filters["iso"] = display.iso
     env.filters["duration"] = display.duration
     env.filters["pretty"] = display.pretty
+    env.filters["millis"] = display.millis
+    env.filters["lambda_time"] = display.lambda_time
+    env.filters["size"] = display.size
     env.globals["asset_version"] = _asset_version()
     env.globals["version"] = __version__
     return env

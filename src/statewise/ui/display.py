@@ -38,6 +38,30 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes} m" if hours else f"{minutes} m {secs} s"
 
 
+def millis(value: float | None) -> str:
+    """``12.34 ms`` as Lambda's REPORT lines write durations; empty for None."""
+    return "" if value is None else f"{value:.2f} ms"
+
+
+def lambda_time(text: str) -> str:
+    """Lambda's LastModified (``2026-01-01T00:00:00.000+0000``) as :func:`timestamp` writes
+    times; text in any other form is returned as it is."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return text
+    return timestamp(moment.timestamp())
+
+
+def size(value: int) -> str:
+    """Bytes for people: ``812 B``, ``4.0 KiB``, ``2.5 MiB``."""
+    if value < 1024:
+        return f"{value} B"
+    if value < 1024 * 1024:
+        return f"{value / 1024:.1f} KiB"
+    return f"{value / 1024 / 1024:.1f} MiB"
+
+
 def pretty(text: str | None) -> str:
     """JSON text indented for reading; text that is not JSON is returned as it is."""
     if text is None:

@@ -8,6 +8,7 @@ from starlette.staticfiles import StaticFiles
 from statewise.services import Services
 from statewise.ui.api import Api
 from statewise.ui.console import STATIC, Console, Handler
+from statewise.ui.functions import FunctionPages
 from statewise.ui.pages import Pages
 
 _EXECUTION = "/console/api/executions/{machine}/{name}"
@@ -18,6 +19,7 @@ def routes(services: Services) -> list[BaseRoute]:
     console = Console(services)
     pages = Pages(console)
     api = Api(console)
+    functions = FunctionPages(console)
     page = console.guard
 
     def json(handler: Handler) -> Handler:
@@ -32,6 +34,8 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/console/state-machines/{name}", page(pages.machine), methods=["GET"]),
         Route("/console/state-machines/{name}/edit", page(pages.editor), methods=["GET"]),
         Route("/console/executions/{machine}/{name}", page(pages.execution), methods=["GET"]),
+        Route("/console/functions", page(functions.list_page), methods=["GET"]),
+        Route("/console/functions/{name}", page(functions.function_page), methods=["GET"]),
         Route("/console/api/validate", json(api.validate), methods=["POST"]),
         Route("/console/api/state-machines", json(api.create_machine), methods=["POST"]),
         Route("/console/api/state-machines/{name}", json(api.update_machine), methods=["POST"]),
@@ -42,5 +46,7 @@ def routes(services: Services) -> list[BaseRoute]:
         Route(_EXECUTION + "/events", json(api.events), methods=["GET"]),
         Route(_EXECUTION + "/steps/{step}", json(api.step), methods=["GET"]),
         Route(_EXECUTION + "/stop", json(api.stop), methods=["POST"]),
+        Route("/console/api/functions", json(functions.list_json), methods=["GET"]),
+        Route("/console/api/functions/{name}", json(functions.function_json), methods=["GET"]),
         Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
     ]

@@ -4,6 +4,7 @@ API-31..API-33, HIST-4, HIST-6), on virtual time over every store."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from statewise.engine.scheduler import Engine
 from statewise.errors import InvalidToken, TaskDoesNotExist, TaskTimedOut
 from statewise.integrations.activities import ActivityQueue
 from statewise.integrations.router import TaskRouter
-from statewise.store.base import ExecutionRecord, Store
+from statewise.store.base import ActivityRecord, ExecutionRecord, Store
 from statewise.store.sqlite import SqliteStore
 from statewise.tasktokens import TaskTokens
 from statewise.testing import all_events
@@ -321,8 +322,9 @@ async def test_callback_racing_the_submission(engine: Engine, store: Store) -> N
 
 
 @pytest.fixture
-def activities() -> ActivityQueue:
-    return ActivityQueue(lambda arn: arn == ACTIVITY)
+async def activities(store: Store) -> ActivityQueue:
+    await store.insert_activity(ActivityRecord(arn=ACTIVITY, name="review", creation_date=1.0))
+    return ActivityQueue(store)
 
 
 @pytest.fixture
@@ -341,7 +343,7 @@ async def test_activity_task_lifecycle(
         {"Type": "Task", "Resource": ACTIVITY, "HeartbeatSeconds": 30, "End": True}
     )
     record = await begin(activity_engine, definition)
-    assert activities.pending(ACTIVITY) == 1
+    assert await activities.pending(ACTIVITY) == 1
     clock.set(clock.now() + 100)  # long before pickup: no heartbeat clock yet
     await settle(activity_engine)
     got = await activities.poll(ACTIVITY, "worker-1", timeout=1)
@@ -424,5 +426,101 @@ async def test_stale_pickup_is_skipped(
     )
     await activity_engine.stop_execution(record.arn)
     await settle(activity_engine)
-    assert activities.pending(ACTIVITY) == 0
     assert await activities.poll(ACTIVITY, "w", timeout=0.05) is None
+    assert await activities.pending(ACTIVITY) == 0
+
+
+async def test_stale_task_left_in_the_store_is_dropped(
+    activity_engine: Engine, activities: ActivityQueue, store: Store
+) -> None:
+    """A task row whose attempt ended elsewhere (a node that stopped left it behind) is
+    dropped by the poll that takes it, and the poll goes on to the next task."""
+    record = await begin(
+        activity_engine, machine({"Type": "Task", "Resource": ACTIVITY, "End": True})
+    )
+    left = await store.take_activity_task(ACTIVITY)
+    assert left is not None and left.execution_arn == record.arn
+    await activity_engine.stop_execution(record.arn)
+    await settle(activity_engine)
+    await store.put_activity_task(left)
+    live = await begin(
+        activity_engine, machine({"Type": "Task", "Resource": ACTIVITY, "End": True}), "e2"
+    )
+    got = await activities.poll(ACTIVITY, "w", timeout=1)
+    assert got is not None and activity_engine.tokens.verify(got.token).execution_arn == live.arn
+    assert await activities.pending(ACTIVITY) == 0
+
+
+async def test_task_put_by_one_node_is_taken_on_another(
+    activity_engine: Engine, activities: ActivityQueue, store: Store
+) -> None:
+    """Node B's worker, already long-polling, gets the task node A's engine scheduled:
+    B finds it in the shared store within a look interval, with no wake-up from A, and
+    the pickup is committed as on A (ActivityStarted with B's worker name)."""
+    other_node = ActivityQueue(store)
+    other_node.bind(activity_engine.activity_started)
+    polling = asyncio.create_task(other_node.poll(ACTIVITY, "worker-on-b", timeout=5))
+    await asyncio.sleep(0.05)  # B waits before anything is queued
+    record = await begin(
+        activity_engine,
+        machine({"Type": "Task", "Resource": ACTIVITY, "HeartbeatSeconds": 9, "End": True}),
+        input_text='{"n": 7}',
+    )
+    got = await asyncio.wait_for(polling, 5)
+    assert got is not None and orjson.loads(got.input) == {"n": 7}
+    await settle(activity_engine)
+    events = await all_events(store, record.arn)
+    assert details(events, "ActivityStarted") == {"workerName": "worker-on-b"}
+    assert await activities.poll(ACTIVITY, "worker-on-a", timeout=0.05) is None
+    await activity_engine.send_task_success(got.token, '{"done": true}')
+    final = await store.get_execution(record.arn)
+    assert final is not None and orjson.loads(final.output or "null") == {"done": True}
+
+
+async def test_redispatched_attempt_is_one_task(
+    activity_engine: Engine, activities: ActivityQueue, store: Store
+) -> None:
+    """An attempt dispatched again by another node (it took over the first one's expired
+    lease) puts the same task again: still one task, in its place, handed out once."""
+    await begin(activity_engine, machine({"Type": "Task", "Resource": ACTIVITY, "End": True}))
+    pending = await store.take_activity_task(ACTIVITY)
+    assert pending is not None
+    await store.put_activity_task(pending)
+    again = TaskRequest(
+        execution_arn=pending.execution_arn,
+        state_name=pending.state_name,
+        resource=ACTIVITY,
+        payload=orjson.loads(pending.input),
+        timeout_seconds=pending.timeout_seconds,
+        token=pending.token,
+        frame_id=pending.frame_id,
+        attempt=pending.attempt,
+    )
+    await store.put_activity_task(dataclasses.replace(pending, id="later", token="stale"))
+    assert await ActivityQueue(store).put(again) is True
+    assert await activities.pending(ACTIVITY) == 2
+    got = await activities.poll(ACTIVITY, "w", timeout=1)
+    assert got is not None and got.token == pending.token  # first, as it was
+    assert await activities.poll(ACTIVITY, "w", timeout=0.05) is None
+    assert await activities.pending(ACTIVITY) == 0
+
+
+async def test_a_task_offered_again_after_its_pickup_is_not_started_twice(
+    activity_engine: Engine, activities: ActivityQueue, store: Store
+) -> None:
+    """A node that took an attempt over may offer its task again while a worker's pickup
+    of it is being committed elsewhere: the second pickup is refused (no second
+    ActivityStarted), and the poll that took the copy gets nothing."""
+    record = await begin(
+        activity_engine, machine({"Type": "Task", "Resource": ACTIVITY, "End": True})
+    )
+    copy = await store.take_activity_task(ACTIVITY)
+    assert copy is not None
+    await store.put_activity_task(copy)
+    first = await activities.poll(ACTIVITY, "first", timeout=1)
+    assert first is not None
+    await store.put_activity_task(copy)
+    assert await activities.poll(ACTIVITY, "second", timeout=0.3) is None
+    events = await all_events(store, record.arn)
+    started = [e for e in events if e.type == "ActivityStarted"]
+    assert len(started) == 1 and "first" in (started[0].details or "")
