@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 # Q-12 and Q-13: at most 1,000 pollers per activity (here: per node), each held at most
 # 60 seconds.
 MAX_POLLERS = 1000
+# How often a task no worker has picked up is put in the store again (see run).
+REOFFER_SECONDS = 30.0
 POLL_SECONDS = 60.0
 # How often an activity with pollers on this node looks in the store for tasks another
 # node put: the most such a task waits for a poller that is already waiting.
@@ -106,8 +108,12 @@ class ActivityQueue:
         # it), and the worker's SendTask* calls carry the outcome. The task stays in the
         # store when this is cancelled otherwise (the node stops): the attempt is not over,
         # and another node, or this one restarted, hands it out.
-        await asyncio.get_running_loop().create_future()
-        raise AssertionError("unreachable")  # pragma: no cover
+        while True:
+            await asyncio.sleep(REOFFER_SECONDS)
+            # Offered again while no pickup ended the dispatch: a node that took the task
+            # and died before committing the pickup would otherwise have lost it. Putting
+            # it back keeps its place; a copy that outlives a pickup is refused when taken.
+            await self.put(request)
 
     async def put(self, request: TaskRequest) -> bool:
         """Put the attempt's task in the store (again: still one task) and wake a poller of

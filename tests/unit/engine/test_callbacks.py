@@ -16,6 +16,7 @@ from statewise.clock import ManualClock
 from statewise.engine.ports import TaskOutcome, TaskRequest, TaskSucceeded
 from statewise.engine.scheduler import Engine
 from statewise.errors import InvalidToken, TaskDoesNotExist, TaskTimedOut
+from statewise.integrations import activities as activity_queue_module
 from statewise.integrations.activities import ActivityQueue
 from statewise.integrations.router import TaskRouter
 from statewise.store.base import ActivityRecord, ExecutionRecord, Store
@@ -524,3 +525,22 @@ async def test_a_task_offered_again_after_its_pickup_is_not_started_twice(
     events = await all_events(store, record.arn)
     started = [e for e in events if e.type == "ActivityStarted"]
     assert len(started) == 1 and "first" in (started[0].details or "")
+
+
+async def test_a_task_taken_by_a_node_that_died_is_offered_again(
+    activity_engine: Engine,
+    activities: ActivityQueue,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A node took the task from the store and died before committing the pickup: the
+    node running the attempt puts it back, so a worker still gets it."""
+    monkeypatch.setattr(activity_queue_module, "REOFFER_SECONDS", 0.05)
+    record = await begin(
+        activity_engine, machine({"Type": "Task", "Resource": ACTIVITY, "End": True})
+    )
+    lost = await store.take_activity_task(ACTIVITY)
+    assert lost is not None and await activities.pending(ACTIVITY) == 0
+    got = await activities.poll(ACTIVITY, "w", timeout=2)
+    assert got is not None
+    assert activity_engine.tokens.verify(got.token).execution_arn == record.arn
