@@ -26,11 +26,12 @@ from statewise.asl.parse import load
 from statewise.clock import Clock, ManualClock, SystemClock
 from statewise.engine import callbacks, history, steps, tasks, work
 from statewise.engine import starts as starting
+from statewise.engine.attempts import Attempts, Outcome
 from statewise.engine.frames import Frame
-from statewise.engine.ports import TaskFailed, TaskOutcome, TaskRequest, TaskRunner, TaskSubmitted
+from statewise.engine.ports import TaskRequest, TaskRunner, TaskSubmitted
 from statewise.engine.run import Closed, Compiled, HistoryLimitReached, Run
 from statewise.engine.starts import Start, definition_id, idempotent, region_account
-from statewise.engine.tick import Dispatch, Tick
+from statewise.engine.tick import Tick
 from statewise.errors import ExecutionAlreadyExists, ExecutionDoesNotExist
 from statewise.store.base import (
     ExecutionRecord,
@@ -56,17 +57,6 @@ class _Command:
     action: Callable[[Run | None, Tick], ExecutionRecord | None] | None
     done: asyncio.Future[ExecutionRecord | None]
     start: Start | None = None
-
-
-@dataclass(slots=True)
-class _Outcome:
-    work_id: str
-    execution_arn: str
-    frame_id: int
-    attempt: int
-    outcome: TaskOutcome
-    # A job's submission (``.sync``): recorded while the attempt goes on running.
-    keep: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -103,18 +93,13 @@ class Engine:
         tokens: TaskTokens | None = None,
     ) -> None:
         self.store = store
-        self.tasks = tasks
         self.tokens = tokens or TaskTokens.ephemeral()
         self.clock = clock or SystemClock()
         self.entropy = entropy or SystemEntropy()
         self.settings = settings or EngineSettings()
         self._commands: list[_Command] = []
-        self._outcomes: list[_Outcome] = []
         self._wake = asyncio.Event()
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._leases: dict[str, WorkRecord] = {}
-        self._requests: dict[str, TaskRequest] = {}
-        self._cancels: set[asyncio.Task[None]] = set()
+        self._attempts = Attempts(tasks, self._wake.set)
         self._compiled: dict[str, Compiled] = {}
         # Definition ids committed to (or read from) the store: never written again.
         self._stored_definitions: set[str] = set()
@@ -131,9 +116,18 @@ class Engine:
         return self._loop_task is not None
 
     @property
+    def tasks(self) -> TaskRunner:
+        """What runs Task states."""
+        return self._attempts.runner
+
+    @tasks.setter
+    def tasks(self, runner: TaskRunner) -> None:
+        self._attempts.runner = runner
+
+    @property
     def tasks_in_flight(self) -> int:
         """How many task attempts are being run right now."""
-        return len(self._in_flight)
+        return len(self._attempts)
 
     async def start(self) -> None:
         """Reclaim this node's old leases and start the scheduler loop."""
@@ -154,13 +148,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._heard
             self._heard = None
-        for task in list(self._in_flight.values()):
-            task.cancel()
-        for task in list(self._in_flight.values()):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._in_flight.clear()
-        self._requests.clear()
+        await self._attempts.stop()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -176,7 +164,7 @@ class Engine:
             await self._idle()
 
     async def _idle(self) -> None:
-        if self._commands or self._outcomes:
+        if self._commands or self._attempts.outcomes:
             # Nothing could be done yet: what waits is for executions another node holds
             # for the few milliseconds of its tick.
             await asyncio.sleep(_HELD_RETRY_SECONDS)
@@ -186,7 +174,7 @@ class Engine:
         if due is not None:
             timeout = max(0.0, min(timeout, due - self.clock.now()))
         self._wake.clear()
-        if self._commands or self._outcomes:
+        if self._commands or self._attempts.outcomes:
             return
         # Woken by this node's own commands, or by another node's commit of work due now.
         # The store's wait is kept across idle spells rather than cancelled: cancelling it
@@ -211,17 +199,17 @@ class Engine:
         while True:
             if await self.tick():
                 continue
-            if self._in_flight and not self._outcomes:
+            if self._attempts and not self._attempts.outcomes:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), grace_seconds)
-                if self._outcomes:
+                if self._attempts.outcomes:
                     continue
             due = await self.store.next_due()
-            if self._outcomes or self._commands:
+            if self._attempts.outcomes or self._commands:
                 continue  # a task finished while the store was being read
             if due is None:
-                if self._in_flight:
+                if self._attempts:
                     continue
                 return
             if due <= self.clock.now():
@@ -437,7 +425,8 @@ class Engine:
     async def _tick(self) -> bool:
         now = self.clock.now()
         commands, self._commands = self._commands, []
-        outcomes, self._outcomes = self._outcomes, []
+        attempts = self._attempts
+        outcomes, attempts.outcomes = attempts.outcomes, []
         tick = self._new_tick(now)
         claimed = await self.store.claim_due(
             now=now,
@@ -445,7 +434,9 @@ class Engine:
             owner=self.settings.owner,
             lease_seconds=self.settings.lease_seconds,
         )
-        renewed = await self._renew(now)
+        renewed = await attempts.renew(
+            self.store, self.settings.owner, self.settings.lease_seconds, now
+        )
         commands, outcomes = await self._hold(commands, outcomes)
         if not commands and not outcomes and not claimed and not renewed:
             return False
@@ -497,7 +488,7 @@ class Engine:
             ]
             self._commands.extend(again)
             results = [(c, r) for c, r in results if c not in again]
-        self._end_attempts(set(batch.deleted_work), {r.arn for r in tick.closed})
+        self._attempts.end(set(batch.deleted_work), {r.arn for r in tick.closed})
         for command, result in results:
             if not command.done.done():
                 command.done.set_result(result)
@@ -506,9 +497,9 @@ class Engine:
         for dispatch in tick.dispatches:
             if not tick.pending(dispatch.work_id):
                 continue  # the attempt ended within the tick (the execution closed)
-            self._dispatch(dispatch)
+            self._attempts.dispatch(dispatch)
         for item in claimed:
-            if item.kind == "task" and item.id not in self._in_flight:
+            if item.kind == "task" and not self._attempts.running(item.id):
                 self._redispatch(item, runs.get(item.execution_arn))
         return True
 
@@ -576,39 +567,9 @@ class Engine:
             return run.record
         return result if isinstance(result, ExecutionRecord) else None
 
-    async def _renew(self, now: float) -> bool:
-        """Renew the leases of running task attempts before they lapse; returns whether any
-        was due. An attempt whose lease was lost (this node stalled past it, and another
-        node claimed the item and runs the attempt now) stops here without a word: its
-        outcome belongs to the other node."""
-        horizon = now + self.settings.lease_seconds / 3
-        due = [
-            work_id
-            for work_id, item in self._leases.items()
-            if item.lease_until is not None and item.lease_until <= horizon
-        ]
-        if not due:
-            return False
-        until = now + self.settings.lease_seconds
-        held = await self.store.renew_leases(self.settings.owner, due, until)
-        for work_id in due:
-            item = self._leases.get(work_id)
-            if item is None:
-                continue
-            if work_id in held:
-                self._leases[work_id] = replace(item, lease_until=until)
-                continue
-            self._leases.pop(work_id, None)
-            self._requests.pop(work_id, None)
-            running = self._in_flight.pop(work_id, None)
-            if running is not None:
-                logger.warning("lost the lease of %s; another node runs it", work_id)
-                running.cancel()
-        return True
-
     async def _hold(
-        self, commands: list[_Command], outcomes: list[_Outcome]
-    ) -> tuple[list[_Command], list[_Outcome]]:
+        self, commands: list[_Command], outcomes: list[Outcome]
+    ) -> tuple[list[_Command], list[Outcome]]:
         """Hold the executions the tick's commands and outcomes change; those another node
         holds right now wait for a later tick, in their order."""
         wanted = [c.execution_arn for c in commands if c.start is None]
@@ -620,21 +581,21 @@ class Engine:
             return commands, outcomes
         later = [c for c in commands if c.start is None and c.execution_arn not in held]
         self._commands[:0] = later
-        self._outcomes[:0] = [o for o in outcomes if o.execution_arn not in held]
+        self._attempts.outcomes[:0] = [o for o in outcomes if o.execution_arn not in held]
         return (
             [c for c in commands if c.start is not None or c.execution_arn in held],
             [o for o in outcomes if o.execution_arn in held],
         )
 
     def _apply_outcomes(
-        self, outcomes: list[_Outcome], tick: Tick, runs: dict[str, Run | None]
+        self, outcomes: list[Outcome], tick: Tick, runs: dict[str, Run | None]
     ) -> None:
         for outcome in outcomes:
             run = runs[outcome.execution_arn]
             if outcome.keep:
                 self._job_submitted(outcome, tick, run)
                 continue
-            self._leases.pop(outcome.work_id, None)
+            self._attempts.release(outcome.work_id)
             tick.delete_work(outcome.work_id)
             if run is None or outcome.frame_id not in run.frames:
                 continue
@@ -644,10 +605,10 @@ class Engine:
                 partial(tasks.outcome, run, frame, outcome.attempt, outcome.outcome, self.entropy),
             )
 
-    def _job_submitted(self, outcome: _Outcome, tick: Tick, run: Run | None) -> None:
+    def _job_submitted(self, outcome: Outcome, tick: Tick, run: Run | None) -> None:
         """Record a job's TaskSubmitted; its task item notes it, so that the attempt, run
         again after a restart, resumes waiting without recording it twice."""
-        lease = self._leases.get(outcome.work_id)
+        lease = self._attempts.lease(outcome.work_id)
         frame = run.frames.get(outcome.frame_id) if run is not None else None
         if run is None or frame is None or lease is None:
             return
@@ -660,41 +621,7 @@ class Engine:
         payload = orjson.loads(lease.payload)
         payload["submitted"] = True
         item = replace(lease, payload=orjson.dumps(payload).decode())
-        self._leases[outcome.work_id] = tick.add_work(item)
-
-    def _end_attempts(self, deleted: set[str], closed: set[str]) -> None:
-        """Stop running attempts that are over: their task item went (timed out, taken by
-        an activity worker, answered by callback) or their execution closed."""
-        ended = set(deleted)
-        if closed:
-            ended.update(w for w in (*self._in_flight, *self._leases) if w.split("#")[0] in closed)
-        for work_id in ended:
-            self._leases.pop(work_id, None)
-            request = self._requests.pop(work_id, None)
-            running = self._in_flight.pop(work_id, None)
-            if running is None:
-                continue
-            running.cancel()
-            cancel = getattr(self.tasks, "cancel", None)
-            if cancel is not None and request is not None:
-                # Best effort, off the tick (INT-2: a .sync child is stopped with its parent).
-                job = asyncio.create_task(self._cancel(cancel, request))
-                self._cancels.add(job)
-                job.add_done_callback(self._cancels.discard)
-
-    @staticmethod
-    async def _cancel(cancel: Callable[[TaskRequest], Any], request: TaskRequest) -> None:
-        try:
-            await cancel(request)
-        except Exception:
-            logger.exception("cancelling %s failed", request.execution_arn)
-
-    def _dispatch(self, dispatch: Dispatch) -> None:
-        self._leases[dispatch.work_id] = dispatch.work
-        self._requests[dispatch.work_id] = dispatch.request
-        self._in_flight[dispatch.work_id] = asyncio.create_task(
-            self._run_task(dispatch), name=f"task {dispatch.work_id}"
-        )
+        self._attempts.keep(tick.add_work(item))
 
     def _redispatch(self, item: WorkRecord, run: Run | None) -> None:
         """Start again a task attempt whose earlier run was lost (crash, expired lease)."""
@@ -705,39 +632,7 @@ class Engine:
             return
         dispatch = tasks.redispatch(run, frame, item)
         if dispatch is not None:
-            self._dispatch(dispatch)
-
-    async def _run_task(self, dispatch: Dispatch) -> None:
-        request = dispatch.request
-        try:
-            outcome = await self.tasks.run(request)
-            if isinstance(outcome, TaskSubmitted) and outcome.result is not None:
-                # A job (.sync): its submission is recorded now, its end when it comes.
-                if not request.submitted:
-                    self._report(dispatch, TaskSubmitted(outcome.output), keep=True)
-                outcome = await outcome.result()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a runner bug must not leave the task hanging forever
-            logger.exception("task runner failed for %s", dispatch.work_id)
-            outcome = TaskFailed("States.TaskFailed", f"{type(exc).__name__}: {exc}")
-        finally:
-            self._in_flight.pop(dispatch.work_id, None)
-            self._requests.pop(dispatch.work_id, None)
-        self._report(dispatch, outcome)
-
-    def _report(self, dispatch: Dispatch, outcome: TaskOutcome, *, keep: bool = False) -> None:
-        self._outcomes.append(
-            _Outcome(
-                dispatch.work_id,
-                dispatch.work.execution_arn,
-                dispatch.frame_id,
-                dispatch.attempt,
-                outcome,
-                keep,
-            )
-        )
-        self._wake.set()
+            self._attempts.dispatch(dispatch)
 
     def _resolve_waiters(self, record: ExecutionRecord) -> None:
         for future in self._waiters.pop(record.arn, []):
