@@ -238,8 +238,12 @@ def input_text(index: int) -> str:
 
 def expected_output(index: int) -> Any:
     """What execution ``index`` must end with, worked out by hand from the definitions."""
-    data = execution_input(index)
-    match machine_of(index):
+    return output_of(machine_of(index), index, execution_input(index))
+
+
+def output_of(machine: str, index: int, data: dict[str, Any]) -> Any:
+    """What an execution of ``machine`` with input ``data`` ends with."""
+    match machine:
         case "sequence":
             value = data["value"] * 2
             return {
