@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from statewise.store.base import FrameRecord
-from statewise.types import JSON
+from statewise.types import JSON, json_text
 
 
 class FrameStatus(StrEnum):
@@ -22,10 +22,6 @@ class FrameStatus(StrEnum):
     CHILDREN = "CHILDREN"  # a Parallel or Map waiting for its branches/iterations
     PENDING = "PENDING"  # a Map iteration not started yet (MaxConcurrency)
     DONE = "DONE"  # a finished branch/iteration holding its output until the join
-
-
-def _text(value: JSON) -> str:
-    return orjson.dumps(value).decode()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -120,7 +116,7 @@ class Frame:
             parent_id=self.parent_id,
             index=self.index,
             state=self.state,
-            input=self.input_text if self.input_text is not None else _text(self.input),
+            input=self.input_text if self.input_text is not None else json_text(self.input),
             status=self.status.value,
             data=orjson.dumps(data).decode(),
         )

@@ -33,7 +33,7 @@ from statewise.engine.frames import Frame, FrameStatus
 from statewise.engine.records import new_event
 from statewise.engine.tick import Tick
 from statewise.store.base import EventRecord, ExecutionRecord, ExecutionStatus, WorkRecord
-from statewise.types import JSON
+from statewise.types import JSON, json_text
 
 logger = logging.getLogger(__name__)
 
@@ -132,10 +132,6 @@ def _context_readers(states: dict[str, AnyState], definition: str | None) -> fro
     )
 
 
-def _text(value: JSON) -> str:
-    return orjson.dumps(value).decode()
-
-
 @dataclass(slots=True)
 class Run:
     """One execution being stepped in this node.
@@ -220,7 +216,7 @@ class Run:
         """
         if not assigned:
             return
-        sizes = {name: len(_text(value)) for name, value in assigned.items()}
+        sizes = {name: len(json_text(value)) for name, value in assigned.items()}
         total = sum(sizes.values())
         for other in self.frames.values():
             known = other.variable_sizes
@@ -229,7 +225,7 @@ class Run:
                     continue  # replaced by this assignment
                 size = known.get(name)
                 if size is None:
-                    size = known[name] = len(_text(value))
+                    size = known[name] = len(json_text(value))
                 total += size
         check_total(state, total)
         frame.variables = {**frame.variables, **assigned}
@@ -269,7 +265,7 @@ class Run:
                 frame_id=frame.id,
                 kind=kind,
                 due_at=due_at,
-                payload="{}" if payload is None else _text(payload),
+                payload="{}" if payload is None else json_text(payload),
                 lease_owner=self.tick.owner if leased else None,
                 lease_until=self.tick.now + self.tick.lease_seconds if leased else None,
             )
@@ -306,7 +302,7 @@ class Run:
         if previous is None:
             previous = frame.last_event if frame is not None else 0
         if details is not None and type(details) is not str:
-            details = _text(details)
+            details = json_text(details)
         self._events.append(new_event(self.arn, event_id, event_type, self._now, previous, details))
         self.last_event_id = event_id
         self.changed = True
@@ -376,7 +372,7 @@ class Run:
         ``output_text`` is ``output``'s JSON when the caller has serialised it already.
         """
         if status is ExecutionStatus.SUCCEEDED and output_text is None:
-            output_text = _text(output)
+            output_text = json_text(output)
         self.record = dataclasses.replace(
             self.record,
             last_event_id=self.last_event_id,

@@ -38,14 +38,10 @@ from statewise.engine import deleting, history, tasks
 from statewise.engine.frames import Frame, FrameStatus
 from statewise.engine.run import Closed, Run
 from statewise.store.base import ExecutionStatus
-from statewise.types import JSON
+from statewise.types import JSON, json_text
 
 # Transitions one execution may make in one tick before yielding to the others.
 TRANSITION_BUDGET = 200
-
-
-def _text(value: JSON) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _state(run: Run, frame: Frame) -> AnyState:
@@ -124,7 +120,7 @@ def enter(
     the caller has them (the previous state's Exited event did the same work).
     """
     if text is None:
-        text = _text(value)
+        text = json_text(value)
         quoted = history.quoted(text)
     elif quoted is None:
         quoted = history.quoted(text)
@@ -146,7 +142,7 @@ def _exit(
     run: Run, frame: Frame, state: AnyState, output: JSON, assigned: Assigned = None
 ) -> tuple[str, str]:
     """The ``...StateExited`` event; returns the output's JSON text and its quoted form."""
-    text = _text(output)
+    text = json_text(output)
     quoted = history.quoted(text)
     _exited(run, frame, state, quoted, assigned)
     return text, quoted
@@ -378,7 +374,7 @@ def finish_frame(
     """A scope reached its end with ``output`` (``text``/``quoted``: its JSON, if known)."""
     if frame.parent_id is None:
         if text is None or quoted is None:
-            text = _text(output)
+            text = json_text(output)
             quoted = history.quoted(text)
         run.emit(frame, "ExecutionSucceeded", history.succeeded_details(quoted), closing=True)
         run.close(ExecutionStatus.SUCCEEDED, output=output, output_text=text)

@@ -34,14 +34,11 @@ from statewise.engine.resources import Pattern, Resource, ResourceKind, parse_re
 from statewise.engine.run import Run
 from statewise.engine.tick import Dispatch
 from statewise.store.base import WorkRecord
+from statewise.types import json_text
 
 _KINDS = ("task", "timeout", "heartbeat")
 # The event names' prefix by resource kind; everything else is Task* (HIST-4).
 _PREFIX = {ResourceKind.LAMBDA: "LambdaFunction", ResourceKind.ACTIVITY: "Activity"}
-
-
-def _text(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _base(resource: Resource) -> dict[str, Any]:
@@ -68,7 +65,7 @@ def schedule(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
     run.touch(frame)
     activity = resource.kind is ResourceKind.ACTIVITY
     if resource.kind is ResourceKind.LAMBDA:
-        details: dict[str, Any] = {"resource": state.resource, "input": _text(invoke.payload)}
+        details: dict[str, Any] = {"resource": state.resource, "input": json_text(invoke.payload)}
         if invoke.timeout_set:
             details["timeoutInSeconds"] = invoke.timeout_seconds
         run.emit(frame, "LambdaFunctionScheduled", details)
@@ -76,7 +73,7 @@ def schedule(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
     elif activity:
         details = {
             "resource": state.resource,
-            "input": _text(invoke.payload),
+            "input": json_text(invoke.payload),
             "inputDetails": {"truncated": False},
         }
         if invoke.timeout_set:
@@ -89,7 +86,7 @@ def schedule(run: Run, frame: Frame, state: TaskState, invoke: Invoke) -> None:
             "resourceType": resource.resource_type,
             "resource": resource.resource,
             "region": run.record.arn.split(":")[3],
-            "parameters": _text(invoke.payload),
+            "parameters": json_text(invoke.payload),
         }
         if invoke.timeout_set:
             details["timeoutInSeconds"] = invoke.timeout_seconds
@@ -163,7 +160,7 @@ def submitted(run: Run, frame: Frame, attempt: int, output: Any) -> bool:
     if state is None:
         return False
     resource = parse_resource(state.resource)
-    run.emit(frame, "TaskSubmitted", history.output_details(_text(output), **_base(resource)))
+    run.emit(frame, "TaskSubmitted", history.output_details(json_text(output), **_base(resource)))
     return True
 
 
@@ -204,7 +201,7 @@ def outcome(
         run.emit(frame, event, {**base, **history.error_details(failure.error, failure.cause)})
         decision = evaluate.fail(state, frame.input, failure, env, counts)
     else:
-        output_text = _text(result.output)
+        output_text = json_text(result.output)
         if len(output_text.encode()) > MAX_PAYLOAD_BYTES:
             # ERR-6: an oversized task result is a catchable task failure on AWS.
             failure = Failure(
