@@ -105,21 +105,30 @@ async def reference_histories() -> dict[str, tuple[Any, list[Event]]]:
 
 
 async def spawn(url: str, schema: str, node: int, log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(WORKER),
-        url,
-        schema,
-        str(node),
-        "--executions",
-        str(EXECUTIONS),
-        "--nodes",
-        str(NODES),
-        "--invocations",
-        str(log),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    # stderr to a file, not a pipe nobody reads until the end: a node that writes much
+    # (warnings, tracebacks) must never block on a full pipe. The child has its own copy
+    # of the descriptor once spawned.
+    with log.with_name(f"node-{node}.err").open("ab") as errors:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(WORKER),
+            url,
+            schema,
+            str(node),
+            "--executions",
+            str(EXECUTIONS),
+            "--nodes",
+            str(NODES),
+            "--invocations",
+            str(log),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=errors,
+        )
+
+
+def errors_of(log: Path, node: int) -> str:
+    """The last of what a node wrote to stderr, over all its runs."""
+    return log.with_name(f"node-{node}.err").read_text(errors="replace")[-4000:]
 
 
 async def run_with_kills(url: str, schema: str, log: Path, seed: int) -> list[str]:
@@ -134,6 +143,9 @@ async def run_with_kills(url: str, schema: str, log: Path, seed: int) -> list[st
         victim = rng.randrange(NODES)
         process = nodes[victim]
         if process.returncode is not None:
+            assert process.returncode == 0, (
+                f"node {victim} failed ({process.returncode}):\n{errors_of(log, victim)}"
+            )
             break  # the workload finished before every kill landed
         process.send_signal(signal.SIGKILL)
         await process.wait()
@@ -150,9 +162,9 @@ async def run_with_kills(url: str, schema: str, log: Path, seed: int) -> list[st
                 if other.returncode is None:
                     other.kill()
             raise AssertionError(f"node {n} did not finish within {FINISH_TIMEOUT} s") from None
-        assert process.stderr is not None
-        stderr = (await process.stderr.read()).decode()
-        assert process.returncode == 0, f"node {n} failed ({process.returncode}):\n{stderr}"
+        assert process.returncode == 0, (
+            f"node {n} failed ({process.returncode}):\n{errors_of(log, n)}"
+        )
     return kills
 
 

@@ -122,3 +122,56 @@ def test_a_killed_node_s_task_is_taken_over(tmp_path: Path) -> None:
             a.stop()
             if b is not None:
                 b.stop()
+
+
+def test_nested_sync_workflows_across_nodes(tmp_path: Path) -> None:
+    """Parents started on both nodes wait (.sync:2) for children whose Waits either node
+    steps: each parent ends with its child's output, however the work was shared."""
+    with fresh_schema() as schema:
+        a, b = nodes(tmp_path, schema, "a", "b")
+        try:
+            sfn_a, sfn_b = a.client(), b.client()
+            child = machine(
+                sfn_a,
+                "child",
+                json.dumps(
+                    {
+                        "StartAt": "W",
+                        "States": {
+                            "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+                            "P": {"Type": "Pass", "Parameters": {"n.$": "$.n"}, "End": True},
+                        },
+                    }
+                ),
+            )
+            parent = machine(
+                sfn_b,
+                "parent",
+                json.dumps(
+                    {
+                        "StartAt": "Run",
+                        "States": {
+                            "Run": {
+                                "Type": "Task",
+                                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                                "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}},
+                                "OutputPath": "$.Output",
+                                "End": True,
+                            }
+                        },
+                    }
+                ),
+            )
+            started = [
+                (sfn_a if n % 2 else sfn_b).start_execution(
+                    stateMachineArn=parent, input=json.dumps({"n": n})
+                )["executionArn"]
+                for n in range(10)
+            ]
+            for n, execution in enumerate(started):
+                done = wait_done(sfn_b, execution, timeout=30)
+                assert done["status"] == "SUCCEEDED", done
+                assert json.loads(done["output"]) == {"n": n}
+        finally:
+            a.stop()
+            b.stop()

@@ -232,6 +232,9 @@ def test_delete_waits_for_running_executions(sfn: Any, name: str) -> None:
     with pytest.raises(ClientError) as info:
         sfn.update_state_machine(stateMachineArn=arn, definition=PASS)
     assert error_of(info)[0] == "StateMachineDeleting"
+    with pytest.raises(ClientError) as info:
+        sfn.list_state_machine_aliases(stateMachineArn=arn)
+    assert error_of(info)[0] == "StateMachineDeleting"
     # Still in its Wait: running, and the failure to come is not shown yet.
     running = sfn.describe_execution(executionArn=execution)
     assert running["status"] == "RUNNING"

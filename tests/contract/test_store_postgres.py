@@ -152,7 +152,12 @@ def test_racing_opens_migrate_once(postgres_schema: str) -> None:
 
     expected = [(migration.version, migration.name) for migration in load("postgres")]
     assert asyncio.run(versions()) == expected
-    assert expected == [(1, "initial"), (2, "resources"), (3, "shared_state")]
+    assert expected == [
+        (1, "initial"),
+        (2, "resources"),
+        (3, "shared_state"),
+        (4, "functions"),
+    ]
 
 
 def test_racing_migrations_take_the_lock(postgres_schema: str) -> None:
@@ -167,7 +172,7 @@ def test_racing_migrations_take_the_lock(postgres_schema: str) -> None:
             await conn.close()
 
     applied = _in_threads(3, migrate)
-    assert sorted(applied) == [[], [], [1, 2, 3]]
+    assert sorted(applied) == [[], [], [1, 2, 3, 4]]
 
 
 def test_refuses_a_newer_schema(postgres_schema: str) -> None:
@@ -425,5 +430,30 @@ def test_a_commit_after_the_hold_was_lost_is_refused(postgres_schema: str) -> No
         finally:
             await other.close()
             await store.close()
+
+    asyncio.run(main())
+
+
+def test_a_commit_that_closes_executions_is_heard(postgres_schema: str) -> None:
+    """wait_for_closes hears another store's commit that closed executions (so a node
+    waiting for an execution another node ran looks again at once), and nothing else."""
+
+    async def main() -> None:
+        waiter, writer = _store(postgres_schema), _store(postgres_schema)
+        await waiter.open()
+        await writer.open()
+        try:
+            assert await waiter.wait_for_work(30.0) is True  # starts listening
+            await writer.commit(Batch(new_executions=[execution()], work=[work("w", 1.0)]))
+            assert await waiter.wait_for_closes(0.3) is False
+            heard = asyncio.create_task(waiter.wait_for_closes(30.0))
+            await asyncio.sleep(0.05)
+            assert not heard.done()
+            await writer.commit(Batch(closed_executions=["arn:exec:1"]))
+            assert await heard is True
+            assert await waiter.wait_for_closes(0.05) is False
+        finally:
+            await writer.close()
+            await waiter.close()
 
     asyncio.run(main())

@@ -439,7 +439,12 @@ def test_sqlite_migrates_a_version_1_database(tmp_path: Path) -> None:
     asyncio.run(_reopen(path))
     with closing(sqlite3.connect(path)) as conn:
         rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version")
-        assert list(rows) == [(1, "initial"), (2, "resources"), (3, "shared_state")]
+        assert list(rows) == [
+            (1, "initial"),
+            (2, "resources"),
+            (3, "shared_state"),
+            (4, "functions"),
+        ]
 
 
 async def _reopen(path: Path) -> None:

@@ -378,7 +378,12 @@ def test_sqlite_migrates_a_version_2_database(tmp_path: Path) -> None:
     asyncio.run(main())
     with closing(sqlite3.connect(path)) as conn:
         rows = list(conn.execute("SELECT version, name FROM schema_version ORDER BY version"))
-    assert rows == [(1, "initial"), (2, "resources"), (3, "shared_state")]
+    assert rows == [
+        (1, "initial"),
+        (2, "resources"),
+        (3, "shared_state"),
+        (4, "functions"),
+    ]
 
 
 @pytest.mark.parametrize(

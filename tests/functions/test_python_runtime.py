@@ -287,7 +287,7 @@ async def test_idle_workers_are_reaped(service: FunctionService) -> None:
 async def test_updates_retire_workers(service: FunctionService) -> None:
     await _deploy(service)
     before = await _call(service, {})
-    service.update_configuration("f", {"environment": {"NEW": "1"}})
+    await service.update_configuration("f", {"environment": {"NEW": "1"}})
     after = await _call(service, {})
     assert after["pid"] != before["pid"] and after["env"]["NEW"] == "1"  # type: ignore[index]
     code = "def handler(e, c):\n    return 'v2'\n"
@@ -369,7 +369,7 @@ async def test_the_reaper_runs_by_itself(tmp_path: Path) -> None:
 async def test_deleting_a_function_stops_its_workers(service: FunctionService) -> None:
     await _deploy(service)
     pid = int((await _call(service, {}))["pid"])  # type: ignore[call-overload]
-    service.delete("f")
+    await service.delete("f")
     for _ in range(60):
         try:
             os.kill(pid, 0)

@@ -389,7 +389,7 @@ def routes(services: Services) -> list[BaseRoute]:
         )
         if not signed:
             return Response(b"Request has expired or is not signed", status_code=403)
-        data = _DIGEST.fullmatch(digest) and functions.registry.code.read_zip(digest)
+        data = _DIGEST.fullmatch(digest) and await functions.read_code(digest)
         if not data:
             return Response(status_code=404)
         return Response(data, media_type="application/zip")

@@ -78,6 +78,7 @@ async def create_function(services: Services, params: dict[str, Any], _: str) ->
 async def get_function(services: Services, params: dict[str, Any], base_url: str) -> Result:
     functions = _functions(services)
     ref = names.parse(params["FunctionName"], params.get("Qualifier"))
+    await functions.fresh(ref.name)
     config = functions.registry.resolve(ref)
     record = functions.registry.record(ref.name)
     # A signed link valid for 10 minutes, like the presigned S3 URL Lambda answers with.
@@ -101,12 +102,14 @@ async def get_function(services: Services, params: dict[str, Any], base_url: str
 async def get_function_configuration(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
     ref = names.parse(params["FunctionName"], params.get("Qualifier"))
+    await functions.fresh(ref.name)
     config = functions.registry.resolve(ref)
     return shapes.configuration(config, functions.registry, ref.qualifier)
 
 
 async def list_functions(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
+    await functions.fresh_all()
     configs = functions.registry.list_functions(all_versions=params.get("FunctionVersion") == "ALL")
     page, following = _page(configs, params)
     body: dict[str, Any] = {
@@ -123,6 +126,7 @@ async def update_function_code(services: Services, params: dict[str, Any], _: st
     package = shapes.zip_file(params)
     if params.get("DryRun"):
         # Checks only: the package must unpack, nothing changes.
+        await functions.fresh(name)
         functions.registry.record(name)
         await functions.check_package(package)
         return shapes.configuration(functions.registry.record(name).latest, functions.registry)
@@ -142,7 +146,7 @@ async def update_function_configuration(
 ) -> Result:
     functions = _functions(services)
     name = _unqualified(params)
-    config = functions.update_configuration(
+    config = await functions.update_configuration(
         name, shapes.settings(params), revision_id=params.get("RevisionId")
     )
     return shapes.configuration(config, functions.registry)
@@ -150,13 +154,13 @@ async def update_function_configuration(
 
 async def delete_function(services: Services, params: dict[str, Any], _: str) -> Result:
     ref = names.parse(params["FunctionName"], params.get("Qualifier"))
-    _functions(services).delete(ref.name, ref.qualifier)
+    await _functions(services).delete(ref.name, ref.qualifier)
     return None
 
 
 async def publish_version(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
-    config = functions.registry.publish(
+    config = await functions.publish(
         _unqualified(params),
         code_sha256=params.get("CodeSha256"),
         description=params.get("Description"),
@@ -167,7 +171,9 @@ async def publish_version(services: Services, params: dict[str, Any], _: str) ->
 
 async def list_versions(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
-    configs = functions.registry.versions(_unqualified(params))
+    name = _unqualified(params)
+    await functions.fresh(name)
+    configs = functions.registry.versions(name)
     page, following = _page(configs, params)
     versions = [shapes.configuration(c, functions.registry, c.version) for c in page]
     body: dict[str, Any] = {"Versions": versions}
@@ -186,7 +192,7 @@ def _weights(params: dict[str, Any]) -> dict[str, float] | None:
 async def create_alias(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
     name = _unqualified(params)
-    created = functions.registry.create_alias(
+    created = await functions.create_alias(
         name,
         params["Name"],
         function_version=params["FunctionVersion"],
@@ -199,13 +205,14 @@ async def create_alias(services: Services, params: dict[str, Any], _: str) -> Re
 async def get_alias(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
     name = _unqualified(params)
+    await functions.fresh(name)
     return shapes.alias(functions.registry.alias(name, params["Name"]), functions.registry, name)
 
 
 async def update_alias(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
     name = _unqualified(params)
-    updated = functions.registry.update_alias(
+    updated = await functions.update_alias(
         name,
         params["Name"],
         function_version=params.get("FunctionVersion"),
@@ -217,13 +224,14 @@ async def update_alias(services: Services, params: dict[str, Any], _: str) -> Re
 
 
 async def delete_alias(services: Services, params: dict[str, Any], _: str) -> Result:
-    _functions(services).registry.delete_alias(_unqualified(params), params["Name"])
+    await _functions(services).delete_alias(_unqualified(params), params["Name"])
     return None
 
 
 async def list_aliases(services: Services, params: dict[str, Any], _: str) -> Result:
     functions = _functions(services)
     name = _unqualified(params)
+    await functions.fresh(name)
     found = functions.registry.aliases(name, params.get("FunctionVersion"))
     page, following = _page(found, params)
     body: dict[str, Any] = {"Aliases": [shapes.alias(a, functions.registry, name) for a in page]}
@@ -233,26 +241,30 @@ async def list_aliases(services: Services, params: dict[str, Any], _: str) -> Re
 
 
 async def put_function_concurrency(services: Services, params: dict[str, Any], _: str) -> Result:
-    reserved = _functions(services).registry.put_concurrency(
+    reserved = await _functions(services).put_concurrency(
         _unqualified(params), params["ReservedConcurrentExecutions"]
     )
     return {"ReservedConcurrentExecutions": reserved}
 
 
 async def get_function_concurrency(services: Services, params: dict[str, Any], _: str) -> Result:
-    record = _functions(services).registry.record(_unqualified(params))
+    functions = _functions(services)
+    name = _unqualified(params)
+    await functions.fresh(name)
+    record = functions.registry.record(name)
     if record.reserved_concurrency is None:
         return {}
     return {"ReservedConcurrentExecutions": record.reserved_concurrency}
 
 
 async def delete_function_concurrency(services: Services, params: dict[str, Any], _: str) -> Result:
-    _functions(services).registry.delete_concurrency(_unqualified(params))
+    await _functions(services).delete_concurrency(_unqualified(params))
     return None
 
 
-def _tagged(services: Services, arn: str) -> str:
+async def _tagged(services: Services, arn: str) -> str:
     ref = names.parse(arn)
+    await _functions(services).fresh(ref.name)
     registry = _functions(services).registry
     if ref.qualifier is not None or not registry.exists(ref.name):
         raise ResourceNotFoundException(f"Function not found: {arn}")
@@ -260,24 +272,26 @@ def _tagged(services: Services, arn: str) -> str:
 
 
 async def tag_resource(services: Services, params: dict[str, Any], _: str) -> Result:
-    name = _tagged(services, params["Resource"])
-    _functions(services).registry.tag(name, params.get("Tags") or {})
+    name = await _tagged(services, params["Resource"])
+    await _functions(services).tag(name, params.get("Tags") or {})
     return None
 
 
 async def untag_resource(services: Services, params: dict[str, Any], _: str) -> Result:
-    name = _tagged(services, params["Resource"])
-    _functions(services).registry.untag(name, list(params.get("TagKeys") or []))
+    name = await _tagged(services, params["Resource"])
+    await _functions(services).untag(name, list(params.get("TagKeys") or []))
     return None
 
 
 async def list_tags(services: Services, params: dict[str, Any], _: str) -> Result:
-    name = _tagged(services, params["Resource"])
+    name = await _tagged(services, params["Resource"])
     return {"Tags": dict(_functions(services).registry.record(name).tags)}
 
 
 async def get_account_settings(services: Services, params: dict[str, Any], _: str) -> Result:
-    registry = _functions(services).registry
+    functions = _functions(services)
+    await functions.fresh_all()
+    registry = functions.registry
     configs = registry.list_functions(all_versions=True)
     return {
         "AccountLimit": {

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from statewise.api.awsjson import Handler
-from statewise.errors import InvalidToken, ResourceNotFound, TooManyTags
+from statewise.errors import InvalidToken, ResourceNotFound, StateMachineDeleting, TooManyTags
 from statewise.services import Services
 from statewise.services.machines import split_qualified
 from statewise.store.base import ResourcePage
@@ -93,6 +93,8 @@ async def list_state_machine_aliases(services: Services, body: dict[str, Any]) -
     arn = body["stateMachineArn"]
     base, qualifier = split_qualified(arn)
     machine = await services.machines.get(base)
+    if machine.status == "DELETING":  # botocore's model lists it for this action
+        raise StateMachineDeleting(f"State Machine is being deleted: '{machine.arn}'")
     if qualifier is not None:
         await services.machines.resolve(arn)
     try:

@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 # How soon a tick retries commands for executions another node held.
 _HELD_RETRY_SECONDS = 0.002
+# How long one wait for other nodes' closes lasts (a store of one process only sleeps).
+_CLOSES_WAIT_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -106,6 +108,7 @@ class Engine:
         self._waiters: dict[str, list[asyncio.Future[ExecutionRecord]]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._heard: asyncio.Future[bool] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
         self._stopping = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -134,6 +137,7 @@ class Engine:
         await self.store.release_leases(self.settings.owner)
         self._stopping = False
         self._loop_task = asyncio.create_task(self._loop(), name="statewise-scheduler")
+        self._watch_task = asyncio.create_task(self._watch_closes(), name="statewise-closes")
 
     async def stop(self) -> None:
         """Stop the loop; running task attempts are abandoned (their work stays durable)."""
@@ -143,6 +147,11 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watch_task
+            self._watch_task = None
         if self._heard is not None:
             self._heard.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -162,6 +171,23 @@ class Engine:
                 await asyncio.sleep(0)
                 continue
             await self._idle()
+
+    async def _watch_closes(self) -> None:
+        """Resolve waiters whose execution another node closed, as soon as it says so."""
+        while True:
+            try:
+                heard = await self.store.wait_for_closes(_CLOSES_WAIT_SECONDS)
+                if not heard or not self._waiters:
+                    continue
+                for arn in list(self._waiters):
+                    record = await self.store.get_execution(arn)
+                    if record is not None and record.status is not ExecutionStatus.RUNNING:
+                        self._resolve_waiters(record)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store is down: waiters still poll it themselves
+                logger.exception("watching for closed executions failed")
+                await asyncio.sleep(_CLOSES_WAIT_SECONDS)
 
     async def _idle(self) -> None:
         if self._commands or self._attempts.outcomes:

@@ -12,7 +12,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -217,6 +217,9 @@ class Invoker:
         self.recent = recent if recent is not None else RecentInvocations()
         self.now = now
         self._events: set[asyncio.Task[None]] = set()
+        # Run before a version's first invocation needs its code on disk: under a shared
+        # store, the package may still have to come from the store to this node.
+        self.prepare: Callable[[FunctionConfig], Awaitable[None]] | None = None
 
     async def invoke(
         self,
@@ -277,6 +280,8 @@ class Invoker:
         invocation_type: str = "RequestResponse",
     ) -> Outcome:
         started = self.now()
+        if self.prepare is not None:
+            await self.prepare(config)
         outcome = await self.pool.run(config, invocation)
         if len(outcome.payload) > MAX_RESPONSE_BYTES:
             outcome = Outcome(

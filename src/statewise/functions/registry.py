@@ -1,7 +1,11 @@
 """The function registry: CreateFunction, Get, List, Update, Delete, versions, aliases.
 
-Each function is one JSON file under ``<root>/meta/``, rewritten atomically on every change,
-so the registry survives restarts; code lives in the content-addressed ``CodeStore``.
+The registry holds every function in memory and applies Lambda's rules to changes. On its
+own (``persist``), each function is one JSON file under ``<root>/meta/``, rewritten
+atomically on every change, so the registry survives restarts. Under a Store (see
+``shared.py``) it is that store's cache instead: a change is computed here with
+:meth:`Registry.stage`, written to the store, and only then installed. Code lives in the
+content-addressed ``CodeStore``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -27,6 +31,8 @@ from statewise.functions.errors import (
     ResourceNotFoundException,
 )
 from statewise.functions.model import LATEST, Alias, FunctionConfig, FunctionRecord, is_supported
+
+_T = TypeVar("_T")
 
 # Lambda's default account quota, and the share it keeps for functions without reservations.
 ACCOUNT_CONCURRENCY = 1000
@@ -133,8 +139,12 @@ class Registry:
         region: str = arns.DEFAULT_REGION,
         account: str = arns.DEFAULT_ACCOUNT,
         now: Callable[[], float],
+        persist: bool = True,
     ) -> None:
         self.root = root
+        # False under a Store: the store is where functions live, and the caller installs
+        # what it wrote there; nothing is written to (or pruned from) the data directory.
+        self.persist = persist
         self.region = region
         self.account = account
         self.now = now
@@ -155,6 +165,8 @@ class Registry:
 
     def _save(self, record: FunctionRecord) -> None:
         self._functions[record.latest.name] = record
+        if not self.persist:
+            return
         self._meta.mkdir(parents=True, exist_ok=True)
         path = self._meta / f"{record.latest.name}.json"
         temporary = path.with_suffix(".tmp")
@@ -166,8 +178,55 @@ class Registry:
 
     def _forget(self, name: str) -> None:
         self._functions.pop(name, None)
-        (self._meta / f"{name}.json").unlink(missing_ok=True)
-        self.code.prune(d for r in self._functions.values() for d in r.code_digests())
+        if self.persist:
+            (self._meta / f"{name}.json").unlink(missing_ok=True)
+            self.prune_code()
+
+    def _prune(self) -> None:
+        if self.persist:
+            self.prune_code()
+
+    def prune_code(self) -> None:
+        """Delete the unpacked packages no function or version uses any more."""
+        self.code.prune(self.digests())
+
+    def digests(self) -> set[str]:
+        """The code every function and version uses."""
+        return {d for r in self._functions.values() for d in r.code_digests()}
+
+    # --- a store's cache ----------------------------------------------------------------
+
+    def stage(
+        self, name: str, change: Callable[[], _T]
+    ) -> tuple[_T, FunctionRecord | None, FunctionRecord | None]:
+        """Run ``change`` (a mutation of function ``name``) without keeping its effect.
+
+        Returns what ``change`` returned, the record before and the record after (None:
+        absent); the registry is left as it was, for the caller to write ``after`` to the
+        store and :meth:`install` it only once that write landed. Errors ``change`` raises
+        (Lambda's rules) leave the registry as it was too.
+        """
+        before = self._functions.get(name)
+        try:
+            result = change()
+            after = self._functions.get(name)
+        finally:
+            if before is None:
+                self._functions.pop(name, None)
+            else:
+                self._functions[name] = before
+        return result, before, after
+
+    def install(self, record: FunctionRecord) -> None:
+        """Hold ``record`` as the function's current state (read from the store)."""
+        self._functions[record.latest.name] = record
+
+    def drop(self, name: str) -> None:
+        """Forget a function (deleted in the store)."""
+        self._functions.pop(name, None)
+
+    def function_names(self) -> list[str]:
+        return list(self._functions)
 
     # --- lookups ----------------------------------------------------------------------
 
@@ -298,7 +357,7 @@ class Registry:
             revision_id=str(uuid.uuid4()),
         )
         self._save(replace(record, latest=latest))
-        self.code.prune(d for r in self._functions.values() for d in r.code_digests())
+        self._prune()
         return self.publish(name) if publish else latest
 
     def update_configuration(
@@ -348,7 +407,7 @@ class Registry:
             )
         versions = {k: v for k, v in record.versions.items() if k != qualifier}
         self._save(replace(record, versions=versions))
-        self.code.prune(d for r in self._functions.values() for d in r.code_digests())
+        self._prune()
 
     def publish(
         self,

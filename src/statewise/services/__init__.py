@@ -75,18 +75,25 @@ class Services:
         self.store = store or open_store(settings.store_url, pool_size=settings.pool_size)
         # The function runtime serves the Lambda API; Task states call its functions, or a
         # remote Lambda endpoint when LAMBDA_ENDPOINT is set (as Step Functions Local does).
+        # Functions and their code live in the store, shared by every node; the data
+        # directory keeps each node's unpacked code, and may still hold functions from
+        # before (imported on start into a durable store).
+        in_memory = isinstance(self.store, MemoryStore)
         self.functions = FunctionService(
             settings.data_dir.resolve() / "functions",
             region=settings.region,
             account=settings.account,
             now=self.clock.now,
+            store=self.store,
+            many_nodes=not isinstance(self.store, (MemoryStore, SqliteStore)),
+            import_directory=not in_memory,
         )
         self.tasks = tasks or lambda_runner(settings, self.functions)
         # Lambda tasks go to the runner above; activities, nested executions, AWS services
         # and HTTP to the integrations routed around it. Activities, their pending tasks and
         # the task token key live in the store, shared by every node; a durable store's data
         # directory may still hold them from before (imported on first use).
-        durable = None if isinstance(self.store, MemoryStore) else settings.data_dir
+        durable = None if in_memory else settings.data_dir
         self._legacy_dir = durable
         self.activities = Activities(
             self.store,

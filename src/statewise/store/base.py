@@ -200,6 +200,22 @@ class ActivityTaskRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionRow:
+    """One Lambda function as the registry keeps it, shared by every node.
+
+    ``record`` is the registry's JSON text of the whole function (configuration, versions,
+    aliases, concurrency, tags); the store keeps it opaque. ``revision`` is chosen by the
+    writer and changes on every write, so a write can be made conditional on the revision
+    the writer read (compare-and-set). ``updated`` is the writer's clock, epoch seconds.
+    """
+
+    name: str
+    revision: str
+    record: str
+    updated: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourcePage:
     """A page of resources (state machines, versions or aliases) and the next token."""
 
@@ -398,6 +414,14 @@ class Store(Protocol):
         """Let go of every execution held for the current tick."""
         ...
 
+    async def wait_for_closes(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds to hear that another node closed executions.
+
+        True is a hint to look again at the executions one waits for; False means
+        ``timeout`` passed. A store only one process writes hears nothing and just sleeps.
+        """
+        ...
+
     async def wait_for_work(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds to hear that another node made work due now.
 
@@ -556,5 +580,55 @@ class Store(Protocol):
 
         The first writer wins, so nodes starting at once on one database all get the same
         value (the task token key is one).
+        """
+        ...
+
+    # --- the Lambda function registry (schema 0004) ------------------------------------
+    # In the store, so that a function created, changed or deleted on one node is the
+    # function on every node. Each function is one row written whole, conditionally on the
+    # revision its writer read; code packages are rows of their own, by content.
+
+    async def get_function(self, name: str) -> FunctionRow | None:
+        """A function by name, or None."""
+        ...
+
+    async def function_revisions(self) -> dict[str, str]:
+        """Every function's name and current revision (how a node sees what changed)."""
+        ...
+
+    async def put_function(
+        self, name: str, *, revision: str, record: str, updated: float, expected: str | None
+    ) -> bool:
+        """Write a function's row (the fields of :class:`FunctionRow`) if nobody else wrote
+        it since the caller read it.
+
+        With ``expected`` None the row is inserted only when no function has its name;
+        otherwise it replaces the stored row only when that row's revision is ``expected``.
+        False (and no change) when the condition does not hold: the caller reads again.
+        """
+        ...
+
+    async def delete_function(self, name: str, *, expected: str) -> bool:
+        """Delete a function whose revision is ``expected``; False (no change) otherwise,
+        a function already gone included."""
+        ...
+
+    async def put_function_code(self, digest: str, data: bytes, *, stored: float) -> None:
+        """Keep a deployment package under ``digest`` (the hex SHA-256 of ``data``).
+
+        Putting a package that is there already marks it stored at ``stored`` again, so a
+        package being reused is not pruned (see :meth:`prune_function_code`).
+        """
+        ...
+
+    async def get_function_code(self, digest: str) -> bytes | None:
+        """A deployment package by digest, or None."""
+        ...
+
+    async def prune_function_code(self, keep: Sequence[str], *, stored_before: float) -> int:
+        """Delete the packages not in ``keep`` stored before ``stored_before``; how many.
+
+        The time bound protects a package uploaded for a function whose row is not written
+        yet (a create or update in flight on another node).
         """
         ...

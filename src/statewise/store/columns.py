@@ -18,6 +18,7 @@ from statewise.store.base import (
     ExecutionRecord,
     ExecutionStatus,
     FrameRecord,
+    FunctionRow,
     StateMachineRecord,
     VersionRecord,
     WorkRecord,
@@ -38,6 +39,8 @@ ACTIVITY_COLUMNS = ", ".join(ACTIVITY_FIELDS)
 ACTIVITY_TASK_COLUMNS = ", ".join(ACTIVITY_TASK_FIELDS)
 ACTIVITY_ROW = attrgetter(*ACTIVITY_FIELDS)
 ACTIVITY_TASK_ROW = attrgetter(*ACTIVITY_TASK_FIELDS)
+FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionRow))
+FUNCTION_COLUMNS = ", ".join(FUNCTION_FIELDS)
 # The keys each listing is ordered by (name; newest version; newest alias; name).
 MACHINE_ORDER = attrgetter("name", "arn")
 VERSION_ORDER = attrgetter("version", "arn")
@@ -117,3 +120,7 @@ LEASE_COUNTS = (
     "SELECT lease_owner, count(*), count(*) FILTER (WHERE lease_until < {}) FROM work "
     "WHERE lease_owner IS NOT NULL GROUP BY lease_owner"
 )
+
+
+def function_of(row: Any) -> FunctionRow:
+    return FunctionRow(**dict(zip(FUNCTION_FIELDS, row, strict=True)))

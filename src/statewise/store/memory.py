@@ -352,6 +352,11 @@ class MemoryStore(MemorySharedState):
     async def unlock_executions(self) -> None:
         self._check()
 
+    async def wait_for_closes(self, timeout: float) -> bool:
+        self._check()
+        await asyncio.sleep(timeout)
+        return False
+
     async def wait_for_work(self, timeout: float) -> bool:
         self._check()
         await asyncio.sleep(timeout)

@@ -1,6 +1,7 @@
-"""MemoryStore's shared-state methods: activities, their pending tasks and settings.
+"""MemoryStore's shared-state methods: activities, their pending tasks, settings (schema
+0003) and the Lambda function registry (schema 0004).
 
-What every node of a database shares (schema 0003), kept apart from the execution hot path
+What every node of a database shares, kept apart from the execution hot path
 in ``memory.py``. :class:`MemorySharedState` is a mixin;
 :class:`~statewise.store.memory.MemoryStore` supplies ``_check`` (open and not closed) and
 ``_tags``, and calls ``_reset_shared`` whenever it resets its state.
@@ -9,9 +10,10 @@ in ``memory.py``. :class:`MemorySharedState` is a mixin;
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from operator import attrgetter
 
-from statewise.store.base import ActivityRecord, ActivityTaskRecord, ResourcePage
+from statewise.store.base import ActivityRecord, ActivityTaskRecord, FunctionRow, ResourcePage
 from statewise.store.paging import (
     ACTIVITY_TOKEN,
     check_limit,
@@ -23,7 +25,7 @@ _ACTIVITY_ORDER = attrgetter("name", "arn")
 
 
 class MemorySharedState:
-    """Activities, pending activity tasks and settings in process memory."""
+    """Activities, pending activity tasks, settings and functions in process memory."""
 
     _tags: dict[str, dict[str, str]]
 
@@ -38,6 +40,9 @@ class MemorySharedState:
         self._activity_tasks: dict[str, dict[str, ActivityTaskRecord]] = {}
         self._activity_of_task: dict[str, str] = {}
         self._settings: dict[str, str] = {}
+        self._functions: dict[str, FunctionRow] = {}
+        # digest -> (zip, when it was stored)
+        self._function_code: dict[str, tuple[bytes, float]] = {}
 
     # -- activities --------------------------------------------------------------------
 
@@ -110,3 +115,54 @@ class MemorySharedState:
     async def ensure_setting(self, name: str, value: str) -> str:
         self._check()
         return self._settings.setdefault(name, value)
+
+    # -- functions ---------------------------------------------------------------------
+
+    async def get_function(self, name: str) -> FunctionRow | None:
+        self._check()
+        return self._functions.get(name)
+
+    async def function_revisions(self) -> dict[str, str]:
+        self._check()
+        return {name: row.revision for name, row in self._functions.items()}
+
+    async def put_function(
+        self, name: str, *, revision: str, record: str, updated: float, expected: str | None
+    ) -> bool:
+        self._check()
+        current = self._functions.get(name)
+        if (current.revision if current is not None else None) != expected:
+            return False
+        self._functions[name] = FunctionRow(
+            name=name, revision=revision, record=record, updated=updated
+        )
+        return True
+
+    async def delete_function(self, name: str, *, expected: str) -> bool:
+        self._check()
+        current = self._functions.get(name)
+        if current is None or current.revision != expected:
+            return False
+        del self._functions[name]
+        return True
+
+    async def put_function_code(self, digest: str, data: bytes, *, stored: float) -> None:
+        self._check()
+        self._function_code[digest] = (data, stored)
+
+    async def get_function_code(self, digest: str) -> bytes | None:
+        self._check()
+        found = self._function_code.get(digest)
+        return None if found is None else found[0]
+
+    async def prune_function_code(self, keep: Sequence[str], *, stored_before: float) -> int:
+        self._check()
+        wanted = set(keep)
+        gone = [
+            digest
+            for digest, (_, stored) in self._function_code.items()
+            if digest not in wanted and stored < stored_before
+        ]
+        for digest in gone:
+            del self._function_code[digest]
+        return len(gone)

@@ -38,6 +38,7 @@ from statewise.store.migrate import migrate_postgres
 from statewise.store.postgres_resources import DRIVER_ERRORS, PostgresResources
 from statewise.store.postgres_tables import (
     CHANNEL,
+    CLOSED_CHANNEL,
     EVENTS,
     EXECUTIONS,
     FRAMES,
@@ -132,6 +133,7 @@ class PostgresStore(PostgresResources):
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._listen_schema: str | None = None
         self._wakeup: asyncio.Event | None = None
+        self._closes: asyncio.Event | None = None
         # The tick's own connection, outside the pool: it holds the executions a tick
         # locks (session advisory locks), and the tick's commit goes through it, so a
         # commit can only land while the locks it relies on are still held.
@@ -190,6 +192,8 @@ class PostgresStore(PostgresResources):
         self._holding = None
         if self._wakeup is not None:
             self._wakeup.set()  # a waiter returns now rather than at its timeout
+        if self._closes is not None:
+            self._closes.set()
         try:
             if listener is not None and not listener.is_closed():
                 await listener.close()
@@ -463,11 +467,34 @@ class PostgresStore(PostgresResources):
         self._wakeup.clear()
         return True
 
+    async def wait_for_closes(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds to hear of a commit that closed executions.
+
+        Heard on the connection :meth:`wait_for_work` listens on; until that listens
+        (the scheduler loop starts it), this waits ``timeout`` and answers True, since a
+        close could not have been heard.
+        """
+        self._ready()
+        closes = self._closes
+        if self._listener is None or self._listener.is_closed() or closes is None:
+            await asyncio.sleep(timeout)
+            return True
+        if not closes.is_set():
+            try:
+                await asyncio.wait_for(closes.wait(), timeout)
+            except TimeoutError:
+                return False
+        closes.clear()
+        return True
+
     async def _listen(self) -> None:
         old, self._listener = self._listener, None
         if old is not None:
             old.terminate()
+        if self._closes is not None:
+            self._closes.set()  # what was missed meanwhile is looked for again
         wakeup = self._wakeup = asyncio.Event()
+        closes = self._closes = asyncio.Event()
         try:
             conn = await asyncpg.connect(
                 self._url, timeout=self._connect_timeout, server_settings=self._settings
@@ -481,10 +508,16 @@ class PostgresStore(PostgresResources):
                 if payload == self._listen_schema:
                     wakeup.set()
 
+            def closed(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+                if payload == self._listen_schema:
+                    closes.set()
+
             def lost(_conn: object) -> None:
                 wakeup.set()  # the waiter returns, and its next call listens again
+                closes.set()
 
             await conn.add_listener(CHANNEL, heard)
+            await conn.add_listener(CLOSED_CHANNEL, closed)
             conn.add_termination_listener(lost)
         except BaseException as exc:
             conn.terminate()

@@ -1,5 +1,5 @@
 """PostgresStore's plumbing and resource methods: state machines, versions, aliases, tags,
-activities, their pending tasks, and settings.
+activities, their pending tasks, settings, and Lambda functions with their code.
 
 The resource methods live apart from the execution hot path in ``postgres.py`` because they
 share nothing with it but the connection pool: each call is one small statement or
@@ -23,6 +23,7 @@ from statewise.store.base import (
     ActivityRecord,
     ActivityTaskRecord,
     AliasRecord,
+    FunctionRow,
     ResourcePage,
     StateMachineRecord,
     StoreError,
@@ -126,6 +127,23 @@ _CASCADE = (
     "DELETE FROM aliases WHERE state_machine_arn = $1",
     "DELETE FROM state_machines WHERE arn = $1",
 )
+
+
+_INSERT_FUNCTION = (
+    f"INSERT INTO functions ({columns.FUNCTION_COLUMNS}) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (name) DO NOTHING"
+)
+# The revision read is part of the WHERE: a row another node changed since is left alone
+# (a concurrent UPDATE waits for the first, then re-checks the WHERE on the new row).
+_REPLACE_FUNCTION = (
+    "UPDATE functions SET revision = $2, record = $3, updated = $4 "
+    "WHERE name = $1 AND revision = $5"
+)
+_PUT_CODE = (
+    "INSERT INTO function_code (digest, zip, stored) VALUES ($1, $2, $3) "
+    "ON CONFLICT (digest) DO UPDATE SET stored = greatest(function_code.stored, excluded.stored)"
+)
+_PRUNE_CODE = "DELETE FROM function_code WHERE stored < $2 AND NOT (digest = ANY($1::text[]))"
 
 
 def _machine(row: asyncpg.Record) -> StateMachineRecord:
@@ -373,3 +391,36 @@ class PostgresResources:
             )
             stored = await conn.fetchval("SELECT value FROM settings WHERE name = $1", name)
         return str(stored)
+
+    # -- functions ---------------------------------------------------------------------
+
+    async def get_function(self, name: str) -> FunctionRow | None:
+        sql = f"SELECT {columns.FUNCTION_COLUMNS} FROM functions WHERE name = $1"
+        return await self._get(sql, name, columns.function_of)
+
+    async def function_revisions(self) -> dict[str, str]:
+        rows = await self._fetch("SELECT name, revision FROM functions")
+        return {row[0]: row[1] for row in rows}
+
+    async def put_function(
+        self, name: str, *, revision: str, record: str, updated: float, expected: str | None
+    ) -> bool:
+        values = (name, revision, record, updated)
+        if expected is None:
+            return await self._execute(_INSERT_FUNCTION, *values) == 1
+        return await self._execute(_REPLACE_FUNCTION, *values, expected) == 1
+
+    async def delete_function(self, name: str, *, expected: str) -> bool:
+        sql = "DELETE FROM functions WHERE name = $1 AND revision = $2"
+        return await self._execute(sql, name, expected) == 1
+
+    async def put_function_code(self, digest: str, data: bytes, *, stored: float) -> None:
+        await self._execute(_PUT_CODE, digest, data, stored)
+
+    async def get_function_code(self, digest: str) -> bytes | None:
+        async with self._connection() as conn:
+            data = await conn.fetchval("SELECT zip FROM function_code WHERE digest = $1", digest)
+        return None if data is None else bytes(data)
+
+    async def prune_function_code(self, keep: Sequence[str], *, stored_before: float) -> int:
+        return await self._execute(_PRUNE_CODE, list(keep), stored_before)

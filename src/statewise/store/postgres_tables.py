@@ -38,6 +38,8 @@ _K = TypeVar("_K")
 # The channel every store of a database notifies on; the payload is the schema the work was
 # added to, so stores in other schemas of the same database ignore it.
 CHANNEL = "statewise_work"
+# Sent by a commit that closes executions: whoever waits for one to close looks again.
+CLOSED_CHANNEL = "statewise_closed"
 
 # (column, PostgreSQL type) in record field order: the type casts the unnest() arrays.
 _EXECUTION_COLUMNS = (
@@ -168,7 +170,9 @@ def _commit_statement() -> str:
         + ", ".join(parts)
         + f" SELECT CASE WHEN (SELECT count(*) FROM executions_up) <> {updates} "
         f"THEN statewise_abort('{UNKNOWN_EXECUTION}') END, "
-        f"CASE WHEN {notify} THEN pg_notify('{CHANNEL}', current_schema()) END"
+        f"CASE WHEN {notify} THEN pg_notify('{CHANNEL}', current_schema()) END, "
+        f"CASE WHEN cardinality({closed}) > 0 "
+        f"THEN pg_notify('{CLOSED_CHANNEL}', current_schema()) END"
     )
 
 

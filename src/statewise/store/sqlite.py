@@ -543,6 +543,10 @@ class SqliteStore(SqliteResources):
     async def unlock_executions(self) -> None:
         return None
 
+    async def wait_for_closes(self, timeout: float) -> bool:
+        await asyncio.sleep(timeout)
+        return False
+
     async def wait_for_work(self, timeout: float) -> bool:
         await asyncio.sleep(timeout)
         return False

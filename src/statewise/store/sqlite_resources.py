@@ -1,5 +1,6 @@
 """SqliteStore's resource methods: state machines, versions, aliases and tags (schema 0002);
-activities, their pending tasks and settings (schema 0003).
+activities, their pending tasks and settings (schema 0003); Lambda functions and their code
+(schema 0004).
 
 They live apart from the execution hot path in ``sqlite.py`` because they share nothing with
 it but the worker thread: each call is one small statement or transaction, not a batch.
@@ -21,6 +22,7 @@ from statewise.store.base import (
     ActivityRecord,
     ActivityTaskRecord,
     AliasRecord,
+    FunctionRow,
     ResourcePage,
     StateMachineRecord,
     StoreError,
@@ -105,6 +107,20 @@ _CASCADE = (
     "DELETE FROM versions WHERE state_machine_arn = ?1",
     "DELETE FROM aliases WHERE state_machine_arn = ?1",
     "DELETE FROM state_machines WHERE arn = ?1",
+)
+
+
+_INSERT_FUNCTION = (
+    f"INSERT INTO functions ({columns.FUNCTION_COLUMNS}) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO NOTHING"
+)
+# The revision read is part of the WHERE: a row another writer changed since is left alone.
+_REPLACE_FUNCTION = (
+    "UPDATE functions SET revision = ?, record = ?, updated = ? WHERE name = ? AND revision = ?"
+)
+_PUT_CODE = (
+    "INSERT INTO function_code (digest, zip, stored) VALUES (?, ?, ?) "
+    "ON CONFLICT (digest) DO UPDATE SET stored = max(stored, excluded.stored)"
 )
 
 
@@ -355,3 +371,50 @@ class SqliteResources:
             return str(row[0])
 
         return await self._transact(ensure)
+
+    # -- functions ---------------------------------------------------------------------
+
+    async def get_function(self, name: str) -> FunctionRow | None:
+        sql = f"SELECT {columns.FUNCTION_COLUMNS} FROM functions WHERE name = ?"
+        return await self._get(sql, name, columns.function_of)
+
+    async def function_revisions(self) -> dict[str, str]:
+        pairs = await self._run(
+            _fetch("SELECT name, revision FROM functions", (), itemgetter(0, 1))
+        )
+        return dict(pairs)
+
+    async def put_function(
+        self, name: str, *, revision: str, record: str, updated: float, expected: str | None
+    ) -> bool:
+        if expected is None:
+            return await self._execute(_INSERT_FUNCTION, (name, revision, record, updated)) == 1
+        params = (revision, record, updated, name, expected)
+        return await self._execute(_REPLACE_FUNCTION, params) == 1
+
+    async def delete_function(self, name: str, *, expected: str) -> bool:
+        sql = "DELETE FROM functions WHERE name = ? AND revision = ?"
+        return await self._execute(sql, (name, expected)) == 1
+
+    async def put_function_code(self, digest: str, data: bytes, *, stored: float) -> None:
+        await self._execute(_PUT_CODE, (digest, data, stored))
+
+    async def get_function_code(self, digest: str) -> bytes | None:
+        sql = "SELECT zip FROM function_code WHERE digest = ?"
+        found = await self._run(_fetch(sql, (digest,), itemgetter(0)))
+        return bytes(found[0]) if found else None
+
+    async def prune_function_code(self, keep: Sequence[str], *, stored_before: float) -> int:
+        wanted = set(keep)
+
+        def prune(conn: sqlite3.Connection) -> int:
+            # Few packages, and the keep set may exceed a statement's parameter limit:
+            # choose in Python, delete by key.
+            rows = conn.execute(
+                "SELECT digest FROM function_code WHERE stored < ?", (stored_before,)
+            )
+            gone = [(digest,) for (digest,) in rows.fetchall() if digest not in wanted]
+            conn.executemany("DELETE FROM function_code WHERE digest = ?", gone)
+            return len(gone)
+
+        return await self._transact(prune)
