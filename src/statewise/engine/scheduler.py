@@ -32,6 +32,7 @@ from statewise.engine.ports import TaskRequest, TaskRunner, TaskSubmitted
 from statewise.engine.run import Closed, Compiled, HistoryLimitReached, Run
 from statewise.engine.starts import Start, definition_id, idempotent, region_account
 from statewise.engine.tick import Tick
+from statewise.engine.waiters import Waiters
 from statewise.errors import ExecutionAlreadyExists, ExecutionDoesNotExist
 from statewise.store.base import (
     ExecutionRecord,
@@ -47,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 # How soon a tick retries commands for executions another node held.
 _HELD_RETRY_SECONDS = 0.002
-# How long one wait for other nodes' closes lasts (a store of one process only sleeps).
-_CLOSES_WAIT_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -105,7 +104,7 @@ class Engine:
         self._compiled: dict[str, Compiled] = {}
         # Definition ids committed to (or read from) the store: never written again.
         self._stored_definitions: set[str] = set()
-        self._waiters: dict[str, list[asyncio.Future[ExecutionRecord]]] = {}
+        self._waiters = Waiters(store, self.settings.idle_poll_seconds)
         self._loop_task: asyncio.Task[None] | None = None
         self._heard: asyncio.Future[bool] | None = None
         self._watch_task: asyncio.Task[None] | None = None
@@ -137,7 +136,7 @@ class Engine:
         await self.store.release_leases(self.settings.owner)
         self._stopping = False
         self._loop_task = asyncio.create_task(self._loop(), name="statewise-scheduler")
-        self._watch_task = asyncio.create_task(self._watch_closes(), name="statewise-closes")
+        self._watch_task = asyncio.create_task(self._waiters.watch(), name="statewise-closes")
 
     async def stop(self) -> None:
         """Stop the loop; running task attempts are abandoned (their work stays durable)."""
@@ -171,23 +170,6 @@ class Engine:
                 await asyncio.sleep(0)
                 continue
             await self._idle()
-
-    async def _watch_closes(self) -> None:
-        """Resolve waiters whose execution another node closed, as soon as it says so."""
-        while True:
-            try:
-                heard = await self.store.wait_for_closes(_CLOSES_WAIT_SECONDS)
-                if not heard or not self._waiters:
-                    continue
-                for arn in list(self._waiters):
-                    record = await self.store.get_execution(arn)
-                    if record is not None and record.status is not ExecutionStatus.RUNNING:
-                        self._resolve_waiters(record)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the store is down: waiters still poll it themselves
-                logger.exception("watching for closed executions failed")
-                await asyncio.sleep(_CLOSES_WAIT_SECONDS)
 
     async def _idle(self) -> None:
         if self._commands or self._attempts.outcomes:
@@ -334,31 +316,12 @@ class Engine:
         return result
 
     async def wait_for(self, arn: str) -> ExecutionRecord:
-        """Wait until the execution closes; returns its final record."""
-        record = await self.store.get_execution(arn)
-        if record is None:
-            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-        if record.status is not ExecutionStatus.RUNNING:
-            return record
-        future: asyncio.Future[ExecutionRecord] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(arn, []).append(future)
-        try:
-            while True:
-                # Read after registering: it may have closed in between; and with many
-                # nodes, another node may close it, which only the store tells.
-                record = await self.store.get_execution(arn)
-                if record is not None and record.status is not ExecutionStatus.RUNNING:
-                    return record
-                with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(
-                        asyncio.shield(future), self.settings.idle_poll_seconds
-                    )
-        finally:
-            waiting = self._waiters.get(arn)
-            if waiting is not None and future in waiting:
-                waiting.remove(future)
-                if not waiting:
-                    del self._waiters[arn]
+        """Wait until the execution closes; returns its final record.
+
+        Raises:
+            ExecutionDoesNotExist: no such execution.
+        """
+        return await self._waiters.wait_for(arn)
 
     # --- callbacks by task token (API-31..API-33, INT-9) --------------------------------
 
@@ -519,7 +482,7 @@ class Engine:
             if not command.done.done():
                 command.done.set_result(result)
         for record in tick.closed:
-            self._resolve_waiters(record)
+            self._waiters.resolve(record)
         for dispatch in tick.dispatches:
             if not tick.pending(dispatch.work_id):
                 continue  # the attempt ended within the tick (the execution closed)
@@ -659,8 +622,3 @@ class Engine:
         dispatch = tasks.redispatch(run, frame, item)
         if dispatch is not None:
             self._attempts.dispatch(dispatch)
-
-    def _resolve_waiters(self, record: ExecutionRecord) -> None:
-        for future in self._waiters.pop(record.arn, []):
-            if not future.done():
-                future.set_result(record)
