@@ -349,6 +349,18 @@ async def test_response_size_limit(service: FunctionService) -> None:
     assert orjson.loads(result.payload)["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+async def _gone(pid: int) -> None:
+    """Wait up to 3 s for process ``pid`` to be gone (exited and reaped)."""
+    for _ in range(60):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 async def test_the_reaper_runs_by_itself(tmp_path: Path) -> None:
     functions = FunctionService(tmp_path / "functions", idle_seconds=0.2)
     await functions.start()
@@ -361,14 +373,7 @@ async def test_the_reaper_runs_by_itself(tmp_path: Path) -> None:
             await asyncio.sleep(0.05)
         assert functions.pool.idle() == 0
         # Out of the pool at once; the process itself exits (and is reaped) just after.
-        for _ in range(60):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            await asyncio.sleep(0.05)
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+        await _gone(pid)
     finally:
         await functions.stop()
 
@@ -377,11 +382,4 @@ async def test_deleting_a_function_stops_its_workers(service: FunctionService) -
     await _deploy(service)
     pid = int((await _call(service, {}))["pid"])  # type: ignore[call-overload]
     await service.delete("f")
-    for _ in range(60):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        await asyncio.sleep(0.05)
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    await _gone(pid)
