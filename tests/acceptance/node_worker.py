@@ -183,7 +183,11 @@ class Node:
         self.db = await asyncpg.create_pool(
             self.url, min_size=1, max_size=4, server_settings={"search_path": self.schema}
         )
-        await self.db.execute(CALLBACKS_DDL)
+        async with self.db.acquire() as conn, conn.transaction():
+            # CREATE TABLE IF NOT EXISTS from nodes starting at once races in PostgreSQL's
+            # catalog; one at a time, it does not.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('node-worker-callbacks'))")
+            await conn.execute(CALLBACKS_DDL)
         store = PostgresStore(self.url, schema=self.schema)
         await store.open()
         runner = LocalTaskRunner({"work": self.work, "ask": self.ask})

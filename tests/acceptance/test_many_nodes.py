@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,9 +134,24 @@ def errors_of(log: Path, node: int) -> str:
 
 async def run_with_kills(url: str, schema: str, log: Path, seed: int) -> list[str]:
     """Run the nodes, SIGKILL a random one ``KILLS`` times (restarting it), then let all of
-    them finish. Returns what was killed when."""
+    them finish. Returns what was killed when. Whatever happens, no node outlives this."""
     rng = random.Random(seed)
     nodes = {n: await spawn(url, schema, n, log) for n in range(NODES)}
+    try:
+        return await _kill_and_finish(log, rng, nodes, lambda n: spawn(url, schema, n, log))
+    finally:
+        for process in nodes.values():
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def _kill_and_finish(
+    log: Path,
+    rng: random.Random,
+    nodes: dict[int, asyncio.subprocess.Process],
+    respawn: Callable[[int], Awaitable[asyncio.subprocess.Process]],
+) -> list[str]:
     kills: list[str] = []
     started = time.monotonic()
     await asyncio.sleep(2.5)  # Python imports; the first kill lands among the starts
@@ -152,16 +168,13 @@ async def run_with_kills(url: str, schema: str, log: Path, seed: int) -> list[st
         kills.append(f"node-{victim}@{time.monotonic() - started:.1f}s")
         # Kept short, so that all six land within the workload's ~15 s even on a fast day.
         await asyncio.sleep(rng.uniform(0.2, 0.6))
-        nodes[victim] = await spawn(url, schema, victim, log)
+        nodes[victim] = await respawn(victim)
         await asyncio.sleep(rng.uniform(0.5, 1.2))
     deadline = time.monotonic() + FINISH_TIMEOUT
     for n, process in nodes.items():
         try:
             await asyncio.wait_for(process.wait(), max(1.0, deadline - time.monotonic()))
         except TimeoutError:
-            for other in nodes.values():
-                if other.returncode is None:
-                    other.kill()
             raise AssertionError(f"node {n} did not finish within {FINISH_TIMEOUT} s") from None
         assert process.returncode == 0, (
             f"node {n} failed ({process.returncode}):\n{errors_of(log, n)}"
