@@ -2,7 +2,7 @@
 
     python bench/engine_throughput.py [--executions 200] [--states 50] [--express]
         [--synchronous FULL] [--data-dir DIR] [--repeat 1]
-        [--store postgresql://USER@HOST/DB [--nodes 1] [--hops 0]]
+        [--store postgresql://USER@HOST/DB [--nodes 1] [--hops 0] [--same-schema]]
 
 A transition is one state entered and left (two history events) committed durably; with
 ``--express`` the executions run on the in-memory store. ``--repeat`` runs the measurement
@@ -13,7 +13,8 @@ With ``--store postgresql://...`` the executions run on PostgreSQL (in a fresh s
 dropped afterwards) by ``--nodes`` engine processes at once, each starting its share;
 ``--hops N`` puts a zero-second Wait every N states, so that the rest of an execution is
 due work that whichever node claims it steps (without hops a Pass chain runs to its end in
-the tick that starts it, on the node that started it).
+the tick that starts it, on the node that started it). ``--same-schema`` runs every
+``--repeat`` on one schema, each after the history of the ones before it.
 """
 
 from __future__ import annotations
@@ -102,16 +103,18 @@ async def node(url: str, schema: str, index: int, args: argparse.Namespace) -> N
         *(
             engine.start_execution(
                 state_machine_arn=machine,
-                name=f"e{i}",
+                name=f"r{args.round}-e{i}",
                 definition=definition,
                 input_text='{"order": 1}',
             )
             for i in range(index, args.executions, args.nodes)
         )
     )
+    # Earlier rounds on the same schema are done already: all of them count.
+    wanted = args.executions * (args.round + 1)
     while True:
         done = await watch.fetchval("SELECT count(*) FROM executions WHERE status = 'SUCCEEDED'")
-        if done == args.executions:
+        if done == wanted:
             break
         await asyncio.sleep(0.01)
     finished = time.time()
@@ -121,9 +124,18 @@ async def node(url: str, schema: str, index: int, args: argparse.Namespace) -> N
     print(json.dumps({"started": started, "finished": finished}))
 
 
-def postgres_run(args: argparse.Namespace) -> dict[str, Any]:
-    """Run ``--nodes`` node processes on a fresh schema; the rate is over the whole run,
-    from the first node's start to the moment the last execution closed."""
+def postgres_runs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``--repeat`` runs of ``--nodes`` node processes, each on a fresh schema, or with
+    ``--same-schema`` all on one, so that each run starts with the history of the ones
+    before it in the tables (a decay with history would show as falling rates)."""
+    if not args.same_schema:
+        return [postgres_run(args, rounds=1)[0] for _ in range(args.repeat)]
+    return postgres_run(args, rounds=args.repeat)
+
+
+def postgres_run(args: argparse.Namespace, *, rounds: int) -> list[dict[str, Any]]:
+    """Run ``--nodes`` node processes ``rounds`` times on a fresh schema; each rate is over
+    its whole round, from the first node's start to the moment its last execution closed."""
     import subprocess
     import sys
     import uuid
@@ -147,35 +159,45 @@ def postgres_run(args: argparse.Namespace) -> dict[str, Any]:
         await store.close()
 
     asyncio.run(sql(f"CREATE SCHEMA {schema}"))
+    results = []
     try:
         asyncio.run(migrate())  # once, before the nodes race to start
         common = ["--executions", str(args.executions), "--states", str(args.states)]
         common += ["--hops", str(args.hops), "--nodes", str(args.nodes), "--store", args.store]
-        children = [
-            subprocess.Popen(
-                [sys.executable, __file__, *common, "--schema", schema, "--node", str(n)],
-                stdout=subprocess.PIPE,
-                text=True,
+        for round_ in range(rounds):
+            children = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        __file__,
+                        *common,
+                        *("--schema", schema, "--node", str(n), "--round", str(round_)),
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for n in range(args.nodes)
+            ]
+            reports = []
+            for child in children:
+                out, _ = child.communicate(timeout=600)
+                if child.returncode != 0:
+                    raise SystemExit(f"a node failed ({child.returncode})")
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+            elapsed = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
+            transitions = args.executions * args.states
+            results.append(
+                {
+                    "executions": args.executions,
+                    "states": args.states,
+                    "transitions": transitions,
+                    "seconds": round(elapsed, 3),
+                    "transitions_per_second": round(transitions / elapsed),
+                }
             )
-            for n in range(args.nodes)
-        ]
-        reports = []
-        for child in children:
-            out, _ = child.communicate(timeout=600)
-            if child.returncode != 0:
-                raise SystemExit(f"a node failed ({child.returncode})")
-            reports.append(json.loads(out.strip().splitlines()[-1]))
     finally:
         asyncio.run(sql(f"DROP SCHEMA {schema} CASCADE"))
-    elapsed = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
-    transitions = args.executions * args.states
-    return {
-        "executions": args.executions,
-        "states": args.states,
-        "transitions": transitions,
-        "seconds": round(elapsed, 3),
-        "transitions_per_second": round(transitions / elapsed),
-    }
+    return results
 
 
 def main() -> None:
@@ -191,12 +213,16 @@ def main() -> None:
     parser.add_argument("--hops", type=int, default=0, help="a Wait 0 every N states")
     parser.add_argument("--schema", help=argparse.SUPPRESS)
     parser.add_argument("--node", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--same-schema", action="store_true", help="PostgreSQL: every --repeat on one schema"
+    )
     args = parser.parse_args()
     if args.node is not None:
         asyncio.run(node(args.store, args.schema, args.node, args))
         return
     if args.store:
-        runs = [postgres_run(args) for _ in range(args.repeat)]
+        runs = postgres_runs(args)
         result = dict(runs[0])
         result["transitions_per_second"] = round(
             statistics.median(r["transitions_per_second"] for r in runs)
@@ -204,6 +230,8 @@ def main() -> None:
         if args.repeat > 1:
             result["runs"] = [r["transitions_per_second"] for r in runs]
         result["store"] = f"postgresql nodes={args.nodes} hops={args.hops}"
+        if args.same_schema:
+            result["store"] += " same-schema"
         print(json.dumps(result))
         return
     results = []
