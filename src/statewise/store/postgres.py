@@ -139,8 +139,10 @@ class PostgresStore(PostgresResources):
         # commit can only land while the locks it relies on are still held.
         self._tick: asyncpg.Connection[asyncpg.Record] | None = None
         self._tick_guard = asyncio.Lock()
-        # The connection holding executions now (None: none held).
+        # The connection holding executions now (None: none held), and whether a hold of
+        # the current tick was lost (its commit must fail; cleared when the tick ends).
         self._holding: asyncpg.Connection[asyncpg.Record] | None = None
+        self._hold_lost = False
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -392,12 +394,14 @@ class PostgresStore(PostgresResources):
 
     async def unlock_executions(self) -> None:
         self._ready()
-        if self._holding is None:
-            return
-        async with self._ticking() as conn:
-            if conn is self._holding:
-                await conn.execute(_UNLOCK)
-            self._holding = None
+        try:
+            if self._holding is not None:
+                async with self._ticking() as conn:
+                    if conn is self._holding:
+                        await conn.execute(_UNLOCK)
+                    self._holding = None
+        finally:
+            self._hold_lost = False  # the tick is over: the next one starts afresh
 
     @contextlib.asynccontextmanager
     async def _ticking(self, *, holding: bool = False) -> AsyncIterator[_Conn]:
@@ -409,20 +413,22 @@ class PostgresStore(PostgresResources):
         """
         async with self._tick_guard:
             conn = self._tick
-            if holding and self._holding is not None:
-                if conn is not self._holding or conn.is_closed():
-                    self._holding = None
-                    raise StoreError("lost the hold of this tick's executions")
+            if self._holding is not None and (conn is not self._holding or conn.is_closed()):
+                # The locks died with the connection; nothing to release, and nothing this
+                # tick did under them may be committed, even through a new connection
+                # that holds other executions since.
+                self._holding = None
+                self._hold_lost = True
+            if holding and self._hold_lost:
+                raise StoreError("lost the hold of this tick's executions")
             if conn is None or conn.is_closed():
-                if self._holding is not None:
-                    # Locks died with the old connection; nothing to release.
-                    self._holding = None
                 conn = self._tick = await self._connect()
             try:
                 yield conn
             except DRIVER_ERRORS as exc:
-                if conn.is_closed():
+                if conn.is_closed() and self._holding is not None:
                     self._holding = None
+                    self._hold_lost = True
                 raise self._failure(exc) from exc
 
     async def _connect(self) -> asyncpg.Connection[asyncpg.Record]:
