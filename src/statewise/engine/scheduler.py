@@ -354,9 +354,16 @@ class Engine:
         if self._loop_task is None:
             # No loop running (tests, `statewise run`): tick inline, again if the tick put
             # the command back for the next one (it acted on a start that lost its name).
-            await self.tick()
-            while not command.done.done() and command in self._commands:
+            # A tick that fails hands the failure to this caller, and the command must not
+            # linger to be applied by some later tick.
+            try:
                 await self.tick()
+                while not command.done.done() and command in self._commands:
+                    await self.tick()
+            except Exception:
+                if command in self._commands:
+                    self._commands.remove(command)
+                raise
         return await command.done
 
     # --- the tick ------------------------------------------------------------------------
@@ -417,16 +424,23 @@ class Engine:
         attempts = self._attempts
         outcomes, attempts.outcomes = attempts.outcomes, []
         tick = self._new_tick(now)
-        claimed = await self.store.claim_due(
-            now=now,
-            limit=self.settings.claim_limit,
-            owner=self.settings.owner,
-            lease_seconds=self.settings.lease_seconds,
-        )
-        renewed = await attempts.renew(
-            self.store, self.settings.owner, self.settings.lease_seconds, now
-        )
-        commands, outcomes = await self._hold(commands, outcomes)
+        try:
+            claimed = await self.store.claim_due(
+                now=now,
+                limit=self.settings.claim_limit,
+                owner=self.settings.owner,
+                lease_seconds=self.settings.lease_seconds,
+            )
+            renewed = await attempts.renew(
+                self.store, self.settings.owner, self.settings.lease_seconds, now
+            )
+            commands, outcomes = await self._hold(commands, outcomes)
+        except Exception:
+            # Nothing was applied yet: the commands and outcomes wait for the next tick
+            # (the store may be back by then) rather than being lost with this one.
+            self._commands[:0] = commands
+            attempts.outcomes[:0] = outcomes
+            raise
         if not commands and not outcomes and not claimed and not renewed:
             return False
         # Every execution the tick touches is loaded up front in one read: one read each

@@ -426,3 +426,46 @@ async def test_stop_aborts_everything_under_it(store: Store) -> None:
     assert events[-1].previous_event_id == 0
     # Stopping again changes nothing.
     assert (await engine.stop_execution(record.arn)).stop_date == stopped.stop_date
+
+
+async def test_a_command_outlives_a_tick_that_failed_before_applying_it() -> None:
+    """The store fails the claim at the start of a tick (an outage, a lost connection):
+    the tick's commands are neither lost nor failed, and run in the next tick, so a
+    caller's StartExecution completes once the store answers again."""
+    from statewise.engine.local import LocalTaskRunner
+    from statewise.engine.scheduler import Engine, EngineSettings
+    from statewise.store.base import StoreError
+    from statewise.store.memory import MemoryStore
+
+    class FailsOnce(MemoryStore):
+        armed = False
+        failed = False
+
+        async def claim_due(self, **kwargs: Any) -> Any:
+            if self.armed and not self.failed:
+                self.failed = True
+                raise StoreError("the store is briefly down")
+            return await super().claim_due(**kwargs)
+
+    store = FailsOnce()
+    await store.open()
+    engine = Engine(store, LocalTaskRunner({}), settings=EngineSettings(idle_poll_seconds=0.01))
+    await engine.start()
+    await asyncio.sleep(0.05)  # the loop is idle: the next tick is the start's
+    store.armed = True
+    try:
+        definition = '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}'
+        record = await asyncio.wait_for(
+            engine.start_execution(
+                state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m",
+                name="e1",
+                definition=definition,
+            ),
+            10,
+        )
+        final = await asyncio.wait_for(engine.wait_for(record.arn), 10)
+        assert store.failed
+        assert final.status.value == "SUCCEEDED"
+    finally:
+        await engine.stop()
+        await store.close()
