@@ -6,7 +6,8 @@ record by position and both dialects build their statements from the same lists.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
@@ -46,6 +47,18 @@ MACHINE_ORDER = attrgetter("name", "arn")
 VERSION_ORDER = attrgetter("version", "arn")
 ALIAS_ORDER = attrgetter("creation_date", "arn")
 ACTIVITY_ORDER = attrgetter("name", "arn")
+
+
+def machine_of(row: Any) -> StateMachineRecord:
+    return StateMachineRecord(**dict(zip(MACHINE_FIELDS, row, strict=True)))
+
+
+def version_of(row: Any) -> VersionRecord:
+    return VersionRecord(**dict(zip(VERSION_FIELDS, row, strict=True)))
+
+
+def alias_of(row: Any) -> AliasRecord:
+    return AliasRecord(**dict(zip(ALIAS_FIELDS, row, strict=True)))
 
 
 def activity_of(row: Any) -> ActivityRecord:
@@ -124,3 +137,59 @@ LEASE_COUNTS = (
 
 def function_of(row: Any) -> FunctionRow:
     return FunctionRow(**dict(zip(FUNCTION_FIELDS, row, strict=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The resource statements SQLite and PostgreSQL share, in one dialect's placeholders.
+
+    What differs between the dialects (locking, ``greatest``/``max``, numbering versions)
+    stays in each backend.
+    """
+
+    insert_machine: str
+    insert_version: str
+    insert_activity: str
+    # A pending id keeps its row, hence its seq, hence its place in the queue.
+    put_activity_task: str
+    upsert_alias: str
+    # Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
+    upsert_tag: str
+    insert_function: str
+    # Tags first: they are found through the version and alias rows deleted next.
+    cascade: tuple[str, ...]
+
+
+def statements(mark: Callable[[int], str]) -> Statements:
+    """The shared statements with ``mark(n)`` as the n-th placeholder (``$n``, ``?n``)."""
+
+    def marks(names: tuple[str, ...]) -> str:
+        return ", ".join(mark(n) for n in range(1, len(names) + 1))
+
+    arn = mark(1)
+    return Statements(
+        insert_machine=f"INSERT INTO state_machines ({MACHINE_COLUMNS}) "
+        f"VALUES ({marks(MACHINE_FIELDS)}) ON CONFLICT (arn) DO NOTHING",
+        insert_version=f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES ({marks(VERSION_FIELDS)})",
+        insert_activity=f"INSERT INTO activities ({ACTIVITY_COLUMNS}) "
+        f"VALUES ({marks(ACTIVITY_FIELDS)}) ON CONFLICT (arn) DO NOTHING",
+        put_activity_task=f"INSERT INTO activity_tasks ({ACTIVITY_TASK_COLUMNS}) "
+        f"VALUES ({marks(ACTIVITY_TASK_FIELDS)}) ON CONFLICT (id) DO NOTHING",
+        upsert_alias=f"INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES ({marks(ALIAS_FIELDS)}) "
+        "ON CONFLICT (arn) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in ALIAS_FIELDS[1:]),
+        upsert_tag="INSERT INTO tags (resource_arn, key, value) "
+        f"VALUES ({marks(('resource_arn', 'key', 'value'))}) "
+        "ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value",
+        insert_function=f"INSERT INTO functions ({FUNCTION_COLUMNS}) "
+        f"VALUES ({marks(FUNCTION_FIELDS)}) ON CONFLICT (name) DO NOTHING",
+        cascade=(
+            "DELETE FROM tags WHERE resource_arn IN ("
+            f"SELECT arn FROM versions WHERE state_machine_arn = {arn} "
+            f"UNION ALL SELECT arn FROM aliases WHERE state_machine_arn = {arn} "
+            f"UNION ALL SELECT {arn})",
+            f"DELETE FROM versions WHERE state_machine_arn = {arn}",
+            f"DELETE FROM aliases WHERE state_machine_arn = {arn}",
+            f"DELETE FROM state_machines WHERE arn = {arn}",
+        ),
+    )

@@ -55,30 +55,19 @@ _T = TypeVar("_T")
 # TimeoutError (a pool or connect timeout) is an OSError.
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
-# Column order is the record's field order, so a row maps onto the record by position.
+# Column order is the record's field order, so a row maps onto the record by position;
+# the statements both dialects share are built once, in columns.py.
+_SQL = columns.statements(lambda n: f"${n}")
 
-
-def _marks(fields: Sequence[str]) -> str:
-    return ", ".join(f"${n}" for n in range(1, len(fields) + 1))
-
-
-_INSERT_MACHINE = (
-    f"INSERT INTO state_machines ({columns.MACHINE_COLUMNS}) "
-    f"VALUES ({_marks(columns.MACHINE_FIELDS)}) "
-    "ON CONFLICT (arn) DO NOTHING"
-)
 # Every column, as MemoryStore replaces the whole record; arn is $1 for the WHERE.
 _UPDATE_MACHINE = (
     "UPDATE state_machines SET "
     + ", ".join(f"{name} = ${n}" for n, name in enumerate(columns.MACHINE_FIELDS[1:], start=2))
     + " WHERE arn = $1"
 )
-_INSERT_VERSION = (
-    f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
-)
 # One statement, so atomic: the version's number counts as used by its machine.
 _INSERT_COUNTED_VERSION = (
-    f"WITH added AS ({_INSERT_VERSION} RETURNING state_machine_arn, version) "
+    f"WITH added AS ({_SQL.insert_version} RETURNING state_machine_arn, version) "
     "UPDATE state_machines AS m SET last_version = greatest(m.last_version, added.version) "
     "FROM added WHERE m.arn = added.state_machine_arn"
 )
@@ -91,47 +80,12 @@ _NEXT_VERSION = (
     "(SELECT max(version) FROM versions WHERE state_machine_arn = $1), 0)) + 1 "
     "WHERE arn = $1 RETURNING last_version"
 )
-_INSERT_ACTIVITY = (
-    f"INSERT INTO activities ({columns.ACTIVITY_COLUMNS}) "
-    f"VALUES ({_marks(columns.ACTIVITY_FIELDS)}) ON CONFLICT (arn) DO NOTHING"
-)
-# A pending id keeps its row, hence its seq, hence its place in the queue.
-_PUT_ACTIVITY_TASK = (
-    f"INSERT INTO activity_tasks ({columns.ACTIVITY_TASK_COLUMNS}) "
-    f"VALUES ({_marks(columns.ACTIVITY_TASK_FIELDS)}) ON CONFLICT (id) DO NOTHING"
-)
 # SKIP LOCKED: a row another poller (on any node) is taking is passed over, not waited
 # for, so concurrent polls of one activity each get a different task or none.
 _TAKE_ACTIVITY_TASK = (
     "DELETE FROM activity_tasks WHERE seq = ("
     "SELECT seq FROM activity_tasks WHERE activity_arn = $1 ORDER BY seq LIMIT 1 "
     f"FOR UPDATE SKIP LOCKED) RETURNING {columns.ACTIVITY_TASK_COLUMNS}"
-)
-_UPSERT_ALIAS = (
-    f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
-    "ON CONFLICT (arn) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in columns.ALIAS_FIELDS[1:])
-)
-# Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
-_UPSERT_TAG = (
-    "INSERT INTO tags (resource_arn, key, value) VALUES ($1, $2, $3) "
-    "ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value"
-)
-# Tags first: they are found through the version and alias rows deleted next.
-_CASCADE = (
-    "DELETE FROM tags WHERE resource_arn IN ("
-    "SELECT arn FROM versions WHERE state_machine_arn = $1 "
-    "UNION ALL SELECT arn FROM aliases WHERE state_machine_arn = $1 "
-    "UNION ALL SELECT $1)",
-    "DELETE FROM versions WHERE state_machine_arn = $1",
-    "DELETE FROM aliases WHERE state_machine_arn = $1",
-    "DELETE FROM state_machines WHERE arn = $1",
-)
-
-
-_INSERT_FUNCTION = (
-    f"INSERT INTO functions ({columns.FUNCTION_COLUMNS}) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (name) DO NOTHING"
 )
 # The revision read is part of the WHERE: a row another node changed since is left alone
 # (a concurrent UPDATE waits for the first, then re-checks the WHERE on the new row).
@@ -144,18 +98,6 @@ _PUT_CODE = (
     "ON CONFLICT (digest) DO UPDATE SET stored = greatest(function_code.stored, excluded.stored)"
 )
 _PRUNE_CODE = "DELETE FROM function_code WHERE stored < $2 AND NOT (digest = ANY($1::text[]))"
-
-
-def _machine(row: asyncpg.Record) -> StateMachineRecord:
-    return StateMachineRecord(**dict(zip(columns.MACHINE_FIELDS, row, strict=True)))
-
-
-def _version(row: asyncpg.Record) -> VersionRecord:
-    return VersionRecord(**dict(zip(columns.VERSION_FIELDS, row, strict=True)))
-
-
-def _alias(row: asyncpg.Record) -> AliasRecord:
-    return AliasRecord(**dict(zip(columns.ALIAS_FIELDS, row, strict=True)))
 
 
 def changed(status: str) -> int:
@@ -196,7 +138,7 @@ class PostgresResources:
     # -- state machines ----------------------------------------------------------------
 
     async def insert_state_machine(self, record: StateMachineRecord) -> bool:
-        return await self._execute(_INSERT_MACHINE, *columns.MACHINE_ROW(record)) == 1
+        return await self._execute(_SQL.insert_machine, *columns.MACHINE_ROW(record)) == 1
 
     async def update_state_machine(self, record: StateMachineRecord) -> None:
         if await self._execute(_UPDATE_MACHINE, *columns.MACHINE_ROW(record)) == 0:
@@ -204,7 +146,7 @@ class PostgresResources:
 
     async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
         sql = f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"
-        return await self._get(sql, arn, _machine)
+        return await self._get(sql, arn, columns.machine_of)
 
     async def list_state_machines(
         self, *, limit: int = 100, token: str | None = None
@@ -224,12 +166,12 @@ class PostgresResources:
                 "ORDER BY name, arn LIMIT $3"
             )
             rows = await self._fetch(sql, *decode_machine_token(token), limit + 1)
-        records = [_machine(row) for row in rows]
+        records = [columns.machine_of(row) for row in rows]
         return resource_page(records, limit, MACHINE_TOKEN, columns.MACHINE_ORDER)
 
     async def delete_state_machine(self, arn: str) -> None:
         async with self._connection() as conn, conn.transaction():
-            for sql in _CASCADE:
+            for sql in _SQL.cascade:
                 await conn.execute(sql, arn)
 
     # -- versions ----------------------------------------------------------------------
@@ -250,7 +192,7 @@ class PostgresResources:
                 raise StoreError(f"version of unknown state machine {machine_arn}")
             numbered = dataclasses.replace(record, arn=f"{machine_arn}:{number}", version=number)
             try:
-                await conn.execute(_INSERT_VERSION, *columns.VERSION_ROW(numbered))
+                await conn.execute(_SQL.insert_version, *columns.VERSION_ROW(numbered))
             except asyncpg.UniqueViolationError as exc:
                 raise StoreError(f"version {numbered.arn} exists") from exc
         return numbered
@@ -262,7 +204,7 @@ class PostgresResources:
 
     async def get_version(self, arn: str) -> VersionRecord | None:
         sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = $1"
-        return await self._get(sql, arn, _version)
+        return await self._get(sql, arn, columns.version_of)
 
     async def list_versions(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
@@ -274,7 +216,7 @@ class PostgresResources:
             sql += " AND (version, arn) < ($2, $3)"
             args.extend(decode_version_token(token))
         sql += f" ORDER BY version DESC, arn DESC LIMIT ${len(args) + 1}"
-        records = [_version(row) for row in await self._fetch(sql, *args, limit + 1)]
+        records = [columns.version_of(row) for row in await self._fetch(sql, *args, limit + 1)]
         return resource_page(records, limit, VERSION_TOKEN, columns.VERSION_ORDER)
 
     async def delete_version(self, arn: str) -> None:
@@ -289,11 +231,11 @@ class PostgresResources:
     # -- aliases -----------------------------------------------------------------------
 
     async def put_alias(self, record: AliasRecord) -> None:
-        await self._execute(_UPSERT_ALIAS, *columns.ALIAS_ROW(record))
+        await self._execute(_SQL.upsert_alias, *columns.ALIAS_ROW(record))
 
     async def get_alias(self, arn: str) -> AliasRecord | None:
         sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE arn = $1"
-        return await self._get(sql, arn, _alias)
+        return await self._get(sql, arn, columns.alias_of)
 
     async def list_aliases(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
@@ -305,7 +247,7 @@ class PostgresResources:
             sql += " AND (creation_date, arn) < ($2, $3)"
             args.extend(decode_alias_token(token))
         sql += f" ORDER BY creation_date DESC, arn DESC LIMIT ${len(args) + 1}"
-        records = [_alias(row) for row in await self._fetch(sql, *args, limit + 1)]
+        records = [columns.alias_of(row) for row in await self._fetch(sql, *args, limit + 1)]
         return resource_page(records, limit, ALIAS_TOKEN, columns.ALIAS_ORDER)
 
     async def delete_alias(self, arn: str) -> None:
@@ -325,7 +267,7 @@ class PostgresResources:
         # One row per statement, in dict order, so new keys draw increasing seq values: a
         # multi-row INSERT does not promise the order it evaluates the identity default in.
         async with self._connection() as conn, conn.transaction():
-            await conn.executemany(_UPSERT_TAG, rows)
+            await conn.executemany(_SQL.upsert_tag, rows)
 
     async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
         self._ready()
@@ -337,7 +279,7 @@ class PostgresResources:
     # -- activities --------------------------------------------------------------------
 
     async def insert_activity(self, record: ActivityRecord) -> bool:
-        return await self._execute(_INSERT_ACTIVITY, *columns.ACTIVITY_ROW(record)) == 1
+        return await self._execute(_SQL.insert_activity, *columns.ACTIVITY_ROW(record)) == 1
 
     async def get_activity(self, arn: str) -> ActivityRecord | None:
         sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities WHERE arn = $1"
@@ -362,7 +304,7 @@ class PostgresResources:
         await self._delete_with_tags("activities", arn)
 
     async def put_activity_task(self, record: ActivityTaskRecord) -> None:
-        await self._execute(_PUT_ACTIVITY_TASK, *columns.ACTIVITY_TASK_ROW(record))
+        await self._execute(_SQL.put_activity_task, *columns.ACTIVITY_TASK_ROW(record))
 
     async def take_activity_task(self, activity_arn: str) -> ActivityTaskRecord | None:
         rows = await self._fetch(_TAKE_ACTIVITY_TASK, activity_arn)
@@ -407,7 +349,7 @@ class PostgresResources:
     ) -> bool:
         values = (name, revision, record, updated)
         if expected is None:
-            return await self._execute(_INSERT_FUNCTION, *values) == 1
+            return await self._execute(_SQL.insert_function, *values) == 1
         return await self._execute(_REPLACE_FUNCTION, *values, expected) == 1
 
     async def delete_function(self, name: str, *, expected: str) -> bool:

@@ -43,18 +43,10 @@ from statewise.store.paging import (
 
 _T = TypeVar("_T")
 
-# Column order is the record's field order, so a row maps onto the record by position.
+# Column order is the record's field order, so a row maps onto the record by position;
+# the statements both dialects share are built once, in columns.py.
+_SQL = columns.statements(lambda n: f"?{n}")
 
-
-def _marks(fields: Sequence[str]) -> str:
-    return ", ".join("?" * len(fields))
-
-
-_INSERT_MACHINE = (
-    f"INSERT INTO state_machines ({columns.MACHINE_COLUMNS}) "
-    f"VALUES ({_marks(columns.MACHINE_FIELDS)}) "
-    "ON CONFLICT (arn) DO NOTHING"
-)
 # Every column but arn, as MemoryStore replaces the whole record; arn goes last for WHERE.
 _UPDATE_MACHINE = (
     "UPDATE state_machines SET "
@@ -62,9 +54,6 @@ _UPDATE_MACHINE = (
     + " WHERE arn = ?"
 )
 _UPDATE_MACHINE_ROW = attrgetter(*columns.MACHINE_FIELDS[1:], "arn")
-_INSERT_VERSION = (
-    f"INSERT INTO versions ({columns.VERSION_COLUMNS}) VALUES ({_marks(columns.VERSION_FIELDS)})"
-)
 # A version's number counts as used by its machine, whichever way it was inserted.
 _COUNT_VERSION = "UPDATE state_machines SET last_version = max(last_version, ?) WHERE arn = ?"
 # Versions inserted before their machine existed count too, so the number chosen never
@@ -74,45 +63,10 @@ _NEXT_VERSION = (
     "(SELECT max(version) FROM versions WHERE state_machine_arn = ?1), 0)) + 1 "
     "FROM state_machines WHERE arn = ?1"
 )
-_INSERT_ACTIVITY = (
-    f"INSERT INTO activities ({columns.ACTIVITY_COLUMNS}) "
-    f"VALUES ({_marks(columns.ACTIVITY_FIELDS)}) ON CONFLICT (arn) DO NOTHING"
-)
-# A pending id keeps its row, hence its seq, hence its place in the queue.
-_PUT_ACTIVITY_TASK = (
-    f"INSERT INTO activity_tasks ({columns.ACTIVITY_TASK_COLUMNS}) "
-    f"VALUES ({_marks(columns.ACTIVITY_TASK_FIELDS)}) ON CONFLICT (id) DO NOTHING"
-)
 _TAKE_ACTIVITY_TASK = (
     "DELETE FROM activity_tasks WHERE seq = ("
     "SELECT seq FROM activity_tasks WHERE activity_arn = ? ORDER BY seq LIMIT 1) "
     f"RETURNING {columns.ACTIVITY_TASK_COLUMNS}"
-)
-_UPSERT_ALIAS = (
-    f"INSERT INTO aliases ({columns.ALIAS_COLUMNS}) VALUES ({_marks(columns.ALIAS_FIELDS)}) "
-    "ON CONFLICT (arn) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in columns.ALIAS_FIELDS[1:])
-)
-# Overwriting keeps the row, hence its seq, hence the key's place in insertion order.
-_UPSERT_TAG = (
-    "INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?) "
-    "ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value"
-)
-# Tags first: they are found through the version and alias rows deleted next.
-_CASCADE = (
-    "DELETE FROM tags WHERE resource_arn IN ("
-    "SELECT arn FROM versions WHERE state_machine_arn = ?1 "
-    "UNION ALL SELECT arn FROM aliases WHERE state_machine_arn = ?1 "
-    "UNION ALL SELECT ?1)",
-    "DELETE FROM versions WHERE state_machine_arn = ?1",
-    "DELETE FROM aliases WHERE state_machine_arn = ?1",
-    "DELETE FROM state_machines WHERE arn = ?1",
-)
-
-
-_INSERT_FUNCTION = (
-    f"INSERT INTO functions ({columns.FUNCTION_COLUMNS}) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (name) DO NOTHING"
 )
 # The revision read is part of the WHERE: a row another writer changed since is left alone.
 _REPLACE_FUNCTION = (
@@ -124,22 +78,10 @@ _PUT_CODE = (
 )
 
 
-def _machine(row: Any) -> StateMachineRecord:
-    return StateMachineRecord(**dict(zip(columns.MACHINE_FIELDS, row, strict=True)))
-
-
-def _version(row: Any) -> VersionRecord:
-    return VersionRecord(**dict(zip(columns.VERSION_FIELDS, row, strict=True)))
-
-
-def _alias(row: Any) -> AliasRecord:
-    return AliasRecord(**dict(zip(columns.ALIAS_FIELDS, row, strict=True)))
-
-
 def _insert_version(conn: sqlite3.Connection, record: VersionRecord) -> None:
     """Insert a version and count its number as used; the caller owns the transaction."""
     try:
-        conn.execute(_INSERT_VERSION, columns.VERSION_ROW(record))
+        conn.execute(_SQL.insert_version, columns.VERSION_ROW(record))
     except sqlite3.IntegrityError as exc:
         if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
             raise  # another constraint (NOT NULL): _run reports it as a StoreError
@@ -177,7 +119,7 @@ class SqliteResources:
     # -- state machines ----------------------------------------------------------------
 
     async def insert_state_machine(self, record: StateMachineRecord) -> bool:
-        return await self._execute(_INSERT_MACHINE, columns.MACHINE_ROW(record)) == 1
+        return await self._execute(_SQL.insert_machine, columns.MACHINE_ROW(record)) == 1
 
     async def update_state_machine(self, record: StateMachineRecord) -> None:
         if await self._execute(_UPDATE_MACHINE, _UPDATE_MACHINE_ROW(record)) == 0:
@@ -185,7 +127,7 @@ class SqliteResources:
 
     async def get_state_machine(self, arn: str) -> StateMachineRecord | None:
         sql = f"SELECT {columns.MACHINE_COLUMNS} FROM state_machines WHERE arn = ?"
-        return await self._get(sql, arn, _machine)
+        return await self._get(sql, arn, columns.machine_of)
 
     async def list_state_machines(
         self, *, limit: int = 100, token: str | None = None
@@ -200,12 +142,12 @@ class SqliteResources:
             params.extend(decode_machine_token(token))
         sql += " ORDER BY name, arn LIMIT ?"
         params.append(limit + 1)
-        records = await self._run(_fetch(sql, params, _machine))
+        records = await self._run(_fetch(sql, params, columns.machine_of))
         return resource_page(records, limit, MACHINE_TOKEN, columns.MACHINE_ORDER)
 
     async def delete_state_machine(self, arn: str) -> None:
         def delete(conn: sqlite3.Connection) -> None:
-            for sql in _CASCADE:
+            for sql in _SQL.cascade:
                 conn.execute(sql, (arn,))
 
         await self._transact(delete)
@@ -238,7 +180,7 @@ class SqliteResources:
 
     async def get_version(self, arn: str) -> VersionRecord | None:
         sql = f"SELECT {columns.VERSION_COLUMNS} FROM versions WHERE arn = ?"
-        return await self._get(sql, arn, _version)
+        return await self._get(sql, arn, columns.version_of)
 
     async def list_versions(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
@@ -251,7 +193,7 @@ class SqliteResources:
             params.extend(decode_version_token(token))
         sql += " ORDER BY version DESC, arn DESC LIMIT ?"
         params.append(limit + 1)
-        records = await self._run(_fetch(sql, params, _version))
+        records = await self._run(_fetch(sql, params, columns.version_of))
         return resource_page(records, limit, VERSION_TOKEN, columns.VERSION_ORDER)
 
     async def delete_version(self, arn: str) -> None:
@@ -268,11 +210,11 @@ class SqliteResources:
     # -- aliases -----------------------------------------------------------------------
 
     async def put_alias(self, record: AliasRecord) -> None:
-        await self._execute(_UPSERT_ALIAS, columns.ALIAS_ROW(record))
+        await self._execute(_SQL.upsert_alias, columns.ALIAS_ROW(record))
 
     async def get_alias(self, arn: str) -> AliasRecord | None:
         sql = f"SELECT {columns.ALIAS_COLUMNS} FROM aliases WHERE arn = ?"
-        return await self._get(sql, arn, _alias)
+        return await self._get(sql, arn, columns.alias_of)
 
     async def list_aliases(
         self, state_machine_arn: str, *, limit: int = 100, token: str | None = None
@@ -285,7 +227,7 @@ class SqliteResources:
             params.extend(decode_alias_token(token))
         sql += " ORDER BY creation_date DESC, arn DESC LIMIT ?"
         params.append(limit + 1)
-        records = await self._run(_fetch(sql, params, _alias))
+        records = await self._run(_fetch(sql, params, columns.alias_of))
         return resource_page(records, limit, ALIAS_TOKEN, columns.ALIAS_ORDER)
 
     async def delete_alias(self, arn: str) -> None:
@@ -303,7 +245,7 @@ class SqliteResources:
             return
         rows = [(resource_arn, key, value) for key, value in tags.items()]
         # In dict order, so new keys get increasing seq values: insertion order on read.
-        await self._transact(lambda conn: conn.executemany(_UPSERT_TAG, rows))
+        await self._transact(lambda conn: conn.executemany(_SQL.upsert_tag, rows))
 
     async def untag(self, resource_arn: str, keys: Sequence[str]) -> None:
         if not keys:
@@ -315,7 +257,7 @@ class SqliteResources:
     # -- activities --------------------------------------------------------------------
 
     async def insert_activity(self, record: ActivityRecord) -> bool:
-        return await self._execute(_INSERT_ACTIVITY, columns.ACTIVITY_ROW(record)) == 1
+        return await self._execute(_SQL.insert_activity, columns.ACTIVITY_ROW(record)) == 1
 
     async def get_activity(self, arn: str) -> ActivityRecord | None:
         sql = f"SELECT {columns.ACTIVITY_COLUMNS} FROM activities WHERE arn = ?"
@@ -341,7 +283,7 @@ class SqliteResources:
         await self._delete_with_tags("activities", arn)
 
     async def put_activity_task(self, record: ActivityTaskRecord) -> None:
-        await self._execute(_PUT_ACTIVITY_TASK, columns.ACTIVITY_TASK_ROW(record))
+        await self._execute(_SQL.put_activity_task, columns.ACTIVITY_TASK_ROW(record))
 
     async def take_activity_task(self, activity_arn: str) -> ActivityTaskRecord | None:
         def take(conn: sqlite3.Connection) -> ActivityTaskRecord | None:
@@ -388,7 +330,7 @@ class SqliteResources:
         self, name: str, *, revision: str, record: str, updated: float, expected: str | None
     ) -> bool:
         if expected is None:
-            return await self._execute(_INSERT_FUNCTION, (name, revision, record, updated)) == 1
+            return await self._execute(_SQL.insert_function, (name, revision, record, updated)) == 1
         params = (revision, record, updated, name, expected)
         return await self._execute(_REPLACE_FUNCTION, params) == 1
 
