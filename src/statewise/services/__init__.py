@@ -79,13 +79,15 @@ class Services:
         # directory keeps each node's unpacked code, and may still hold functions from
         # before (imported on start into a durable store).
         in_memory = isinstance(self.store, MemoryStore)
+        # Memory and SQLite stores have one process; a PostgreSQL one may have many nodes.
+        many_nodes = not isinstance(self.store, (MemoryStore, SqliteStore))
         self.functions = FunctionService(
             settings.data_dir.resolve() / "functions",
             region=settings.region,
             account=settings.account,
             now=self.clock.now,
             store=self.store,
-            many_nodes=not isinstance(self.store, (MemoryStore, SqliteStore)),
+            many_nodes=many_nodes,
             import_directory=not in_memory,
         )
         self.tasks = tasks or lambda_runner(settings, self.functions)
@@ -107,9 +109,8 @@ class Services:
         self.express_store = MemoryStore()
         # The node's name and lease time matter once several nodes share the store; a
         # store of one process has one node, whose leases it takes back whatever its name.
-        single = isinstance(self.store, (MemoryStore, SqliteStore))
         engine_settings = EngineSettings(
-            owner="local" if single else settings.node, lease_seconds=settings.lease_seconds
+            owner=settings.node if many_nodes else "local", lease_seconds=settings.lease_seconds
         )
         self.engine = Engine(self.store, self.tasks, clock=self.clock, settings=engine_settings)
         self.express_engine = Engine(self.express_store, self.tasks, clock=self.clock)
