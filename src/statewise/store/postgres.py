@@ -139,9 +139,9 @@ class PostgresStore(PostgresResources):
         # commit can only land while the locks it relies on are still held.
         self._tick: asyncpg.Connection[asyncpg.Record] | None = None
         self._tick_guard = asyncio.Lock()
-        # The connection holding executions now (None: none held), and whether a hold of
-        # the current tick was lost (its commit must fail; cleared when the tick ends).
-        self._holding: asyncpg.Connection[asyncpg.Record] | None = None
+        # Whether the tick connection holds executions now, and whether a hold of the
+        # current tick was lost (its commit must fail; cleared when the tick ends).
+        self._holds = False
         self._hold_lost = False
 
     # -- plumbing ----------------------------------------------------------------------
@@ -191,7 +191,7 @@ class PostgresStore(PostgresResources):
         pool, self._pool = self._pool, None
         listener, self._listener = self._listener, None
         tick, self._tick = self._tick, None
-        self._holding = None
+        self._holds = False
         if self._wakeup is not None:
             self._wakeup.set()  # a waiter returns now rather than at its timeout
         if self._closes is not None:
@@ -347,7 +347,7 @@ class PostgresStore(PostgresResources):
         async with self._ticking() as conn:
             rows = await conn.fetch(_CLAIM, owner, now + lease_seconds, now, limit)
             if rows:
-                self._holding = conn
+                self._holds = True
         # RETURNING gives rows in no promised order; the contract is earliest first.
         return sorted((work_of(row) for row in rows), key=_DUE_ORDER)
 
@@ -389,17 +389,17 @@ class PostgresStore(PostgresResources):
         async with self._ticking() as conn:
             rows = await conn.fetch(_LOCK, list(dict.fromkeys(arns)))
             if rows:
-                self._holding = conn
+                self._holds = True
         return {row[0] for row in rows}
 
     async def unlock_executions(self) -> None:
         self._ready()
         try:
-            if self._holding is not None:
+            if self._holds:
                 async with self._ticking() as conn:
-                    if conn is self._holding:
+                    if self._holds:  # not if the locks just died with their connection
                         await conn.execute(_UNLOCK)
-                    self._holding = None
+                    self._holds = False
         finally:
             self._hold_lost = False  # the tick is over: the next one starts afresh
 
@@ -413,11 +413,11 @@ class PostgresStore(PostgresResources):
         """
         async with self._tick_guard:
             conn = self._tick
-            if self._holding is not None and (conn is not self._holding or conn.is_closed()):
+            if self._holds and (conn is None or conn.is_closed()):
                 # The locks died with the connection; nothing to release, and nothing this
                 # tick did under them may be committed, even through a new connection
                 # that holds other executions since.
-                self._holding = None
+                self._holds = False
                 self._hold_lost = True
             if holding and self._hold_lost:
                 raise StoreError("lost the hold of this tick's executions")
@@ -426,8 +426,8 @@ class PostgresStore(PostgresResources):
             try:
                 yield conn
             except DRIVER_ERRORS as exc:
-                if conn.is_closed() and self._holding is not None:
-                    self._holding = None
+                if conn.is_closed() and self._holds:
+                    self._holds = False
                     self._hold_lost = True
                 raise self._failure(exc) from exc
 
