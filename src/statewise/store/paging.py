@@ -63,16 +63,20 @@ def _decode_resource_token(kind: str, token: str) -> tuple[object, str]:
     raise ValueError(f"invalid pagination token: {token!r}")
 
 
+def _decode_name_token(kind: str, token: str) -> tuple[str, str]:
+    match _decode_resource_token(kind, token):
+        case (str() as name, arn):
+            return name, arn
+    raise ValueError(f"invalid pagination token: {token!r}")
+
+
 def decode_machine_token(token: str) -> tuple[str, str]:
     """The ``(name, arn)`` a list_state_machines token points after.
 
     Raises:
         ValueError: the token was not made for list_state_machines.
     """
-    match _decode_resource_token(MACHINE_TOKEN, token):
-        case (str() as name, arn):
-            return name, arn
-    raise ValueError(f"invalid pagination token: {token!r}")
+    return _decode_name_token(MACHINE_TOKEN, token)
 
 
 def decode_activity_token(token: str) -> tuple[str, str]:
@@ -81,10 +85,7 @@ def decode_activity_token(token: str) -> tuple[str, str]:
     Raises:
         ValueError: the token was not made for list_activities.
     """
-    match _decode_resource_token(ACTIVITY_TOKEN, token):
-        case (str() as name, arn):
-            return name, arn
-    raise ValueError(f"invalid pagination token: {token!r}")
+    return _decode_name_token(ACTIVITY_TOKEN, token)
 
 
 def decode_version_token(token: str) -> tuple[int, str]:
